@@ -1,0 +1,444 @@
+// Package scenarios loads, validates and writes desim's YAML scenarios, and
+// embeds the built-in ones: the paper's nine experiments as run (A1–A5,
+// B1–B4) and the two as captioned (B2-captioned, B3-captioned).
+//
+// A scenario file is one YAML mapping:
+//
+//	name: A2                 # [A-Za-z0-9._-]+, default: the file's base name
+//	description: One 6 c/s machine and two 1 c/s machines   # optional
+//	seed: 1                  # default seed (unsigned 64-bit), default 1
+//	duration: 60s            # virtual time, Go duration syntax, (0, 10^7 s]
+//	die: 10                  # faces R of every machine's die, N ≤ R ≤ 2^30
+//	latency: 100us           # one-way message delay, default 100us
+//	jitter: 0s               # extra uniform delay in [0, jitter], default 0s
+//	machines:                # at least 2, at most 1000
+//	  - rate: 6              # ticks per second: integer, decimal or fraction
+//	  - rate: 1
+//	    start: 0.5s          # first tick, default 0s
+//	  - rate: 1
+//
+// Unknown keys, repeated keys, a second YAML document, an empty file and
+// every value out of range are errors of the form "file:line: message".
+package scenarios
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"desim/sim"
+)
+
+// Limits beyond sim's own.
+const (
+	// MaxMachines is the most machines a scenario may have.
+	MaxMachines = 1000
+	// MaxFileSize is the largest scenario file read, in bytes.
+	MaxFileSize = 1 << 20
+	// DefaultLatency is the latency when a scenario gives none: about one
+	// way on loopback TCP, so that no message arrives at the instant it is
+	// sent.
+	DefaultLatency = 100 * time.Microsecond
+)
+
+// Scenario is a validated scenario.
+type Scenario struct {
+	Name        string
+	Description string
+	// Seed is the default seed of a run.
+	Seed uint64
+	// Duration is the run window [0, Duration).
+	Duration time.Duration
+	// Die is the number of faces R.
+	Die      int
+	Latency  time.Duration
+	Jitter   time.Duration
+	Machines []Machine
+}
+
+// Machine is one machine of a scenario.
+type Machine struct {
+	Rate  sim.Rate
+	Start time.Duration
+}
+
+// Error is a problem with a scenario file, at a line (0 when unknown).
+type Error struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+// Config returns the engine configuration of a run of s with the given
+// seed.
+func (s *Scenario) Config(seed uint64) sim.Config {
+	cfg := sim.Config{
+		Seed:     seed,
+		Duration: int64(s.Duration),
+		Die:      s.Die,
+		Latency:  int64(s.Latency),
+		Jitter:   int64(s.Jitter),
+	}
+	for _, m := range s.Machines {
+		cfg.Machines = append(cfg.Machines, sim.MachineConfig{Rate: m.Rate, Start: int64(m.Start)})
+	}
+	return cfg
+}
+
+// Rates returns each machine's rate in ticks per second.
+func (s *Scenario) Rates() []float64 {
+	r := make([]float64, len(s.Machines))
+	for i, m := range s.Machines {
+		r[i] = m.Rate.Float64()
+	}
+	return r
+}
+
+// Check validates the parts of s that a caller may have changed after
+// loading (a --duration or --seed override): it returns the first problem,
+// without a line.
+func (s *Scenario) Check() error {
+	if s.Duration <= 0 || s.Duration > maxDuration {
+		return fmt.Errorf("duration %s is not in (0, 10^7 s]", FormatDuration(s.Duration))
+	}
+	for i, m := range s.Machines {
+		if m.Start >= s.Duration {
+			return fmt.Errorf("machine %d starts at %s, not before the end of the run (%s)", i, FormatDuration(m.Start), FormatDuration(s.Duration))
+		}
+	}
+	return nil
+}
+
+const maxDuration = time.Duration(sim.MaxDuration)
+
+var namePattern = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+
+// Parse reads a scenario from data; file names it in errors and provides the
+// default name.
+func Parse(file string, data []byte) (*Scenario, error) {
+	p := parser{file: file}
+	s, err := p.parse(data)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+type parser struct {
+	file string
+}
+
+func (p *parser) errf(line int, format string, args ...any) error {
+	return &Error{File: p.file, Line: line, Msg: fmt.Sprintf(format, args...)}
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// yamlError turns an error of the YAML parser into an Error with a line.
+func (p *parser) yamlError(err error, data []byte) error {
+	msg := err.Error()
+	line := 0
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	} else {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	// A tab in the indentation is the commonest cause; say so.
+	lines := bytes.Split(data, []byte("\n"))
+	for i, l := range lines {
+		indent := l[:len(l)-len(bytes.TrimLeft(l, " \t"))]
+		if bytes.IndexByte(indent, '\t') >= 0 && (line == 0 || i+1 >= line-1 && i+1 <= line) {
+			return p.errf(i+1, "indented with a tab; YAML indentation must use spaces")
+		}
+	}
+	return p.errf(line, "malformed YAML: %s", msg)
+}
+
+func (p *parser) parse(data []byte) (*Scenario, error) {
+	if len(data) > MaxFileSize {
+		return nil, p.errf(0, "file is larger than %d bytes", MaxFileSize)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, p.errf(1, "the file is empty; a scenario needs at least duration, die and machines")
+		}
+		return nil, p.yamlError(err, data)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, p.errf(max(extra.Line, 1), "a second YAML document; a scenario file holds exactly one")
+	} else if !errors.Is(err, io.EOF) {
+		return nil, p.yamlError(err, data)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
+		return nil, p.errf(1, "expected one YAML mapping")
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, p.errf(root.Line, "expected a mapping of keys (name, duration, die, machines, ...), found %s", kindName(root))
+	}
+	s := &Scenario{Seed: 1, Latency: DefaultLatency}
+	base := filepath.Base(p.file)
+	s.Name = strings.TrimSuffix(base, filepath.Ext(base))
+	seen := map[string]int{}
+	var dieNode, machinesNode *yaml.Node
+	var durationSeen bool
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			return nil, p.errf(k.Line, "keys must be plain words")
+		}
+		if prev, dup := seen[k.Value]; dup {
+			return nil, p.errf(k.Line, "%s appears twice (first at line %d)", k.Value, prev)
+		}
+		seen[k.Value] = k.Line
+		var err error
+		switch k.Value {
+		case "name":
+			if s.Name, err = p.str(k, v); err == nil && !namePattern.MatchString(s.Name) {
+				err = p.errf(v.Line, "name %q may only use letters, digits, '.', '_' and '-'", s.Name)
+			}
+		case "description":
+			s.Description, err = p.str(k, v)
+		case "seed":
+			var str string
+			if str, err = p.scalar(k, v); err == nil {
+				if s.Seed, err = strconv.ParseUint(str, 10, 64); err != nil {
+					err = p.errf(v.Line, "seed %q is not an unsigned 64-bit integer", str)
+				}
+			}
+		case "duration":
+			durationSeen = true
+			if s.Duration, err = p.duration(k, v); err == nil && (s.Duration <= 0 || s.Duration > maxDuration) {
+				err = p.errf(v.Line, "duration %s must be positive and at most 10^7 s (%s)", v.Value, FormatDuration(maxDuration))
+			}
+		case "die":
+			dieNode = v
+			var str string
+			if str, err = p.scalar(k, v); err == nil {
+				if s.Die, err = strconv.Atoi(str); err != nil || s.Die < 1 || s.Die > sim.MaxFaces {
+					err = p.errf(v.Line, "die %q must be a whole number of faces from the number of machines to %d", str, sim.MaxFaces)
+				}
+			}
+		case "latency":
+			if s.Latency, err = p.duration(k, v); err == nil && s.Latency < 0 {
+				err = p.errf(v.Line, "latency %s is negative", v.Value)
+			} else if err == nil && s.Latency > maxDuration {
+				err = p.errf(v.Line, "latency %s is above 10^7 s", v.Value)
+			}
+		case "jitter":
+			if s.Jitter, err = p.duration(k, v); err == nil && s.Jitter < 0 {
+				err = p.errf(v.Line, "jitter %s is negative", v.Value)
+			} else if err == nil && s.Jitter > maxDuration {
+				err = p.errf(v.Line, "jitter %s is above 10^7 s", v.Value)
+			}
+		case "machines":
+			machinesNode = v
+			s.Machines, err = p.machines(k, v)
+		default:
+			err = p.errf(k.Line, "unknown key %q (known: name, description, seed, duration, die, latency, jitter, machines)", k.Value)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case !durationSeen:
+		return nil, p.errf(root.Line, "missing duration (virtual time of the run, e.g. duration: 60s)")
+	case dieNode == nil:
+		return nil, p.errf(root.Line, "missing die (faces of each machine's die, e.g. die: 10)")
+	case machinesNode == nil:
+		return nil, p.errf(root.Line, "missing machines (a list of at least 2, e.g. - rate: 6)")
+	case len(s.Machines) < 2:
+		return nil, p.errf(machinesNode.Line, "%d machine(s); a scenario needs at least 2", len(s.Machines))
+	case len(s.Machines) > MaxMachines:
+		return nil, p.errf(machinesNode.Line, "%d machines; at most %d are supported", len(s.Machines), MaxMachines)
+	case s.Die < len(s.Machines):
+		return nil, p.errf(dieNode.Line, "die has %d faces, fewer than the %d machines (faces 1..N-1 send to one peer, face N to all)", s.Die, len(s.Machines))
+	}
+	for i, m := range s.Machines {
+		if m.Start >= s.Duration {
+			return nil, p.errf(machinesNode.Content[i].Line, "machine %d starts at %s, not before the end of the run (%s)", i, FormatDuration(m.Start), FormatDuration(s.Duration))
+		}
+	}
+	return s, nil
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.ScalarNode:
+		return fmt.Sprintf("the value %q", n.Value)
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	return "nothing"
+}
+
+// scalar returns the text of a scalar value that is not null.
+func (p *parser) scalar(k, v *yaml.Node) (string, error) {
+	if v.Kind != yaml.ScalarNode {
+		return "", p.errf(v.Line, "%s must be a single value, found %s", k.Value, kindName(v))
+	}
+	if v.Tag == "!!null" {
+		return "", p.errf(v.Line, "%s has no value", k.Value)
+	}
+	return v.Value, nil
+}
+
+func (p *parser) str(k, v *yaml.Node) (string, error) {
+	s, err := p.scalar(k, v)
+	if err != nil {
+		return "", err
+	}
+	if strings.ContainsAny(s, "\x00") {
+		return "", p.errf(v.Line, "%s contains a NUL byte", k.Value)
+	}
+	return s, nil
+}
+
+// duration parses a Go duration ("60s", "100us", "1m30s"; "0" alone).
+func (p *parser) duration(k, v *yaml.Node) (time.Duration, error) {
+	s, err := p.scalar(k, v)
+	if err != nil {
+		return 0, err
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil {
+		if _, nerr := strconv.ParseFloat(s, 64); nerr == nil {
+			return 0, p.errf(v.Line, "%s %q needs a unit, e.g. %ss or %sms", k.Value, s, s, s)
+		}
+		return 0, p.errf(v.Line, "%s %q is not a duration (Go syntax: 60s, 1.5s, 100us, 2m)", k.Value, s)
+	}
+	return d, nil
+}
+
+func (p *parser) machines(k, v *yaml.Node) ([]Machine, error) {
+	if v.Kind != yaml.SequenceNode {
+		return nil, p.errf(v.Line, "machines must be a list (- rate: 6), found %s", kindName(v))
+	}
+	ms := make([]Machine, 0, len(v.Content))
+	for i, item := range v.Content {
+		if item.Kind != yaml.MappingNode {
+			return nil, p.errf(item.Line, "machine %d must be a mapping (rate: 6), found %s", i, kindName(item))
+		}
+		var m Machine
+		var rateSeen bool
+		seen := map[string]bool{}
+		for j := 0; j+1 < len(item.Content); j += 2 {
+			mk, mv := item.Content[j], item.Content[j+1]
+			if seen[mk.Value] {
+				return nil, p.errf(mk.Line, "machine %d: %s appears twice", i, mk.Value)
+			}
+			seen[mk.Value] = true
+			switch mk.Value {
+			case "rate":
+				rateSeen = true
+				s, err := p.scalar(mk, mv)
+				if err != nil {
+					return nil, err
+				}
+				if f, ferr := strconv.ParseFloat(s, 64); ferr == nil && (math.IsInf(f, 0) || math.IsNaN(f)) {
+					return nil, p.errf(mv.Line, "machine %d: rate %s must be a finite positive number of ticks per second", i, s)
+				}
+				r, err := sim.ParseRate(s)
+				if err != nil {
+					return nil, p.errf(mv.Line, "machine %d: %v", i, err)
+				}
+				m.Rate = r
+			case "start":
+				d, err := p.duration(mk, mv)
+				if err != nil {
+					return nil, err
+				}
+				if d < 0 {
+					return nil, p.errf(mv.Line, "machine %d: start %s is negative", i, mv.Value)
+				}
+				m.Start = d
+			default:
+				return nil, p.errf(mk.Line, "machine %d: unknown key %q (known: rate, start)", i, mk.Value)
+			}
+		}
+		if !rateSeen {
+			return nil, p.errf(item.Line, "machine %d has no rate (ticks per second, e.g. rate: 6)", i)
+		}
+		ms = append(ms, m)
+	}
+	return ms, nil
+}
+
+// FormatDuration writes d in the largest unit that keeps it exact, in Go
+// duration syntax that ParseDuration reads back: 60s, 1500ms, 100us, 7ns.
+func FormatDuration(d time.Duration) string {
+	if d == 0 {
+		return "0s"
+	}
+	units := []struct {
+		name string
+		size time.Duration
+	}{{"s", time.Second}, {"ms", time.Millisecond}, {"us", time.Microsecond}, {"ns", time.Nanosecond}}
+	for _, u := range units {
+		if d%u.size == 0 {
+			return strconv.FormatInt(int64(d/u.size), 10) + u.name
+		}
+	}
+	return d.String()
+}
+
+// Marshal writes s as a scenario file that Parse reads back to the same
+// scenario: every field, in a fixed order, defaults included.
+func Marshal(s *Scenario) []byte {
+	str := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: v} }
+	key := func(k string) *yaml.Node { return str(k) }
+	root := &yaml.Node{Kind: yaml.MappingNode}
+	add := func(k string, v *yaml.Node) { root.Content = append(root.Content, key(k), v) }
+	add("name", str(s.Name))
+	desc := str(s.Description)
+	desc.Style = yaml.DoubleQuotedStyle
+	add("description", desc)
+	add("seed", str(strconv.FormatUint(s.Seed, 10)))
+	add("duration", str(FormatDuration(s.Duration)))
+	add("die", str(strconv.Itoa(s.Die)))
+	add("latency", str(FormatDuration(s.Latency)))
+	add("jitter", str(FormatDuration(s.Jitter)))
+	ms := &yaml.Node{Kind: yaml.SequenceNode}
+	for _, m := range s.Machines {
+		mn := &yaml.Node{Kind: yaml.MappingNode}
+		mn.Content = append(mn.Content, key("rate"), str(m.Rate.String()))
+		if m.Start != 0 {
+			mn.Content = append(mn.Content, key("start"), str(FormatDuration(m.Start)))
+		}
+		ms.Content = append(ms.Content, mn)
+	}
+	add("machines", ms)
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(root); err != nil {
+		panic(err) // a node tree of plain scalars always encodes
+	}
+	enc.Close()
+	return buf.Bytes()
+}

@@ -1,0 +1,54 @@
+// Package sim is the scale model of logical clocks: the pure Machine that
+// decides what one tick does, and the virtual-time Engine that drives a set
+// of machines deterministically.
+//
+// # The machine
+//
+// A Machine holds a Lamport clock and an unbounded FIFO queue of received
+// clock values. Tick(face) performs one tick exactly as SPEC.md describes
+// the original logical_step:
+//
+//  1. if the queue is not empty, pop its head m and set C = max(C, m)
+//     (a receive; the die is not rolled, face must be 0);
+//  2. otherwise, with the die face f in 1..R handed in by the caller:
+//     f in 1..N-1 sends C to peer f-1, f = N sends C to every peer, and
+//     f > N is an internal event;
+//  3. C = C + 1.
+//
+// The value sent is C before the increment; the queue length reported is
+// the length after the pop. Peers are numbered in index order skipping the
+// machine itself: peer p of machine i is machine p if p < i, else p+1.
+// The machine never reads a clock, sleeps, does I/O or draws randomness: its
+// driver asks NeedsRoll, rolls the machine's Die if so, and calls Tick.
+//
+// # The engine
+//
+// Engine runs machines over integer virtual time in nanoseconds. Tick k of
+// machine i happens at start_i + floor(k * 1e9 / rate_i) ns, computed from k
+// with exact integer arithmetic (see Rate). The run covers [0, duration): an
+// event at exactly duration does not happen. A message sent at time t is
+// appended to the receiver's queue at t + latency + U, where U is uniform in
+// [0, jitter] ns drawn from the link's own stream, raised if needed to the
+// delivery time of the link's previous message, so a link is FIFO like a TCP
+// connection.
+//
+// Simultaneous events are totally ordered:
+//
+//  1. by virtual time;
+//  2. message deliveries before ticks;
+//  3. deliveries among themselves by send sequence number (a per-run
+//     counter incremented for every copy sent, in the order the copies are
+//     sent; a broadcast sends to peer 0 first); deliveries to different
+//     receivers commute, so this is the same as ordering them by receiver
+//     and then by sequence number;
+//  4. ticks among themselves by machine index.
+//
+// # Randomness
+//
+// Every random draw comes from a math/rand/v2 PCG stream derived from the
+// run's seed by StreamSeed; there is no other source. Machine i rolls its
+// die from stream (seed, PurposeDie, i, 0); the link i→j draws its jitter
+// from stream (seed, PurposeJitter, i, j). A face is drawn from a stream by
+// Lemire's multiply-and-reject method (see Die.Roll), which is unbiased and
+// platform independent.
+package sim
