@@ -1,12 +1,16 @@
 package sim_test
 
 import (
+	"io"
 	"testing"
 
 	"desim/analysis"
+	_ "desim/internal/golden" // registers -update for "go test ./... -update"
 	"desim/sim"
 )
 
+// paperConfig is a paper-like configuration: the given rates, die faces,
+// seconds of virtual time and the default 100 µs latency.
 func paperConfig(rates []string, die int, seconds int64) sim.Config {
 	cfg := sim.Config{Seed: 1, Duration: seconds * 1e9, Die: die, Latency: 100_000}
 	for _, r := range rates {
@@ -15,38 +19,66 @@ func paperConfig(rates []string, die int, seconds int64) sim.Config {
 	return cfg
 }
 
-func BenchmarkA1Metrics(b *testing.B) {
-	e, err := sim.New(paperConfig([]string{"6", "6", "6"}, 10, 3600))
+// benchRuns runs cfg with seeds 1, 2, ... and reports events per second
+// (an event is a tick or a message delivery) and, with lines, log lines
+// per second.
+func benchRuns(b *testing.B, cfg sim.Config, sink func(n int) (sim.Sink, func()), lines bool) {
+	e, err := sim.New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
-	acc := analysis.NewAccumulator(3)
-	var events int64
+	s, reset := sink(len(cfg.Machines))
+	var events, ticks int64
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		e.Reset(uint64(i + 1))
-		acc.Reset()
-		if err := e.Run(acc); err != nil {
+		reset()
+		if err := e.Run(s); err != nil {
 			b.Fatal(err)
 		}
-		events += e.Stats().Events()
+		st := e.Stats()
+		events += st.Events()
+		ticks += st.Ticks
 	}
 	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+	if lines {
+		b.ReportMetric(float64(ticks)/b.Elapsed().Seconds(), "lines/s")
+	}
 }
 
+func metricsSink(n int) (sim.Sink, func()) {
+	acc := analysis.NewAccumulator(n)
+	return acc, acc.Reset
+}
+
+// BenchmarkA1Metrics is A1 (three 6 c/s machines, die 10) for 3600 s of
+// virtual time with only the per-run metrics computed. Target: at least
+// 80 M events/s on one core.
+func BenchmarkA1Metrics(b *testing.B) {
+	benchRuns(b, paperConfig([]string{"6", "6", "6"}, 10, 3600), metricsSink, false)
+}
+
+// BenchmarkA1Bare is A1 with no sink at all: the engine alone.
 func BenchmarkA1Bare(b *testing.B) {
-	e, err := sim.New(paperConfig([]string{"6", "6", "6"}, 10, 3600))
-	if err != nil {
-		b.Fatal(err)
-	}
-	var events int64
-	b.ReportAllocs()
-	for i := 0; b.Loop(); i++ {
-		e.Reset(uint64(i + 1))
-		if err := e.Run(nil); err != nil {
-			b.Fatal(err)
+	benchRuns(b, paperConfig([]string{"6", "6", "6"}, 10, 3600), func(int) (sim.Sink, func()) { return nil, func() {} }, false)
+}
+
+// BenchmarkA1Logs is A1 for 3600 s writing every CSV log line to
+// io.Discard (through the buffered LogWriter). Target: at least 20 M
+// lines/s.
+func BenchmarkA1Logs(b *testing.B) {
+	benchRuns(b, paperConfig([]string{"6", "6", "6"}, 10, 3600), func(n int) (sim.Sink, func()) {
+		ws := make([]io.Writer, n)
+		for i := range ws {
+			ws[i] = io.Discard
 		}
-		events += e.Stats().Events()
-	}
-	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+		lw := sim.NewLogWriter(ws)
+		return lw, func() {}
+	}, true)
+}
+
+// BenchmarkA2Metrics is A2 (6, 1, 1 c/s), whose slow machines' queues grow
+// without bound: the receive-heavy path.
+func BenchmarkA2Metrics(b *testing.B) {
+	benchRuns(b, paperConfig([]string{"6", "1", "1"}, 10, 3600), metricsSink, false)
 }

@@ -1,10 +1,6 @@
 package sim
 
-import (
-	"bufio"
-	"io"
-	"strconv"
-)
+import "io"
 
 // LogWriter writes records as SPEC.md's log lines, one writer per machine:
 //
@@ -12,19 +8,23 @@ import (
 //
 // with time in seconds since the start of the run and exactly 9 decimals
 // (nanoseconds), e.g. "send 0  ,0.166666666,0,1". Lines are formatted with
-// integer arithmetic only. It implements Sink; call Flush at the end.
+// integer arithmetic only, into a 64 KiB buffer per machine. It implements
+// Sink; call Flush at the end.
 type LogWriter struct {
-	ws    []*bufio.Writer
-	names [][]byte // by Event
+	ws    []io.Writer
+	bufs  [][]byte
+	names [][]byte // by Event: the name and a comma
 }
+
+const logBufSize = 64 << 10
 
 // NewLogWriter returns a LogWriter for a run of len(ws) machines; machine i
 // writes to ws[i].
 func NewLogWriter(ws []io.Writer) *LogWriter {
 	n := len(ws)
-	l := &LogWriter{ws: make([]*bufio.Writer, n), names: eventNames(n)}
-	for i, w := range ws {
-		l.ws[i] = bufio.NewWriterSize(w, 64<<10)
+	l := &LogWriter{ws: ws, bufs: make([][]byte, n), names: eventNames(n)}
+	for i := range l.bufs {
+		l.bufs[i] = make([]byte, 0, logBufSize)
 	}
 	return l
 }
@@ -38,31 +38,36 @@ func eventNames(n int) [][]byte {
 	return names
 }
 
+// maxLine bounds a line's length: a name, 20+10 digits of time, two
+// 20-digit integers and separators.
+const maxLine = 128
+
 // Records implements Sink.
 func (l *LogWriter) Records(machine int, b []Record) error {
-	w := l.ws[machine]
+	buf := l.bufs[machine]
 	for i := range b {
-		if w.Available() < 96 {
-			if err := w.Flush(); err != nil {
+		if cap(buf)-len(buf) < maxLine+len(l.names[b[i].Event]) {
+			if _, err := l.ws[machine].Write(buf); err != nil {
 				return err
 			}
+			buf = buf[:0]
 		}
-		line := w.AvailableBuffer()
-		line = append(line, l.names[b[i].Event]...)
-		line = AppendLine(line, &b[i])
-		if _, err := w.Write(line); err != nil {
-			return err
-		}
+		buf = append(buf, l.names[b[i].Event]...)
+		buf = AppendLine(buf, &b[i])
 	}
+	l.bufs[machine] = buf
 	return nil
 }
 
 // Flush writes out everything buffered.
 func (l *LogWriter) Flush() error {
-	for _, w := range l.ws {
-		if err := w.Flush(); err != nil {
-			return err
+	for i, buf := range l.bufs {
+		if len(buf) > 0 {
+			if _, err := l.ws[i].Write(buf); err != nil {
+				return err
+			}
 		}
+		l.bufs[i] = buf[:0]
 	}
 	return nil
 }
@@ -72,22 +77,51 @@ func (l *LogWriter) Flush() error {
 func AppendLine(dst []byte, r *Record) []byte {
 	dst = AppendSeconds(dst, r.At)
 	dst = append(dst, ',')
-	dst = strconv.AppendInt(dst, r.Queue, 10)
+	dst = appendUint(dst, uint64(r.Queue))
 	dst = append(dst, ',')
-	dst = strconv.AppendInt(dst, r.Clock, 10)
+	dst = appendUint(dst, uint64(r.Clock))
 	return append(dst, '\n')
 }
+
+// digits2 holds "00" to "99".
+const digits2 = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
 
 // AppendSeconds appends ns nanoseconds (≥ 0) as seconds with exactly 9
 // decimals: 166666666 → "0.166666666".
 func AppendSeconds(dst []byte, ns int64) []byte {
-	dst = strconv.AppendInt(dst, ns/1e9, 10)
+	dst = appendUint(dst, uint64(ns)/1e9)
+	f := uint64(ns) % 1e9
 	var frac [10]byte
 	frac[0] = '.'
-	f := ns % 1e9
-	for i := 9; i >= 1; i-- {
-		frac[i] = byte('0' + f%10)
-		f /= 10
+	frac[9] = byte('0' + f%10)
+	f /= 10
+	for i := 7; i >= 1; i -= 2 {
+		d := f % 100 * 2
+		f /= 100
+		frac[i], frac[i+1] = digits2[d], digits2[d+1]
 	}
 	return append(dst, frac[:]...)
+}
+
+// appendUint appends v in decimal, two digits at a time.
+func appendUint(dst []byte, v uint64) []byte {
+	if v < 10 {
+		return append(dst, byte('0'+v))
+	}
+	var b [20]byte
+	i := len(b)
+	for v >= 100 {
+		d := v % 100 * 2
+		v /= 100
+		i -= 2
+		b[i], b[i+1] = digits2[d], digits2[d+1]
+	}
+	if v >= 10 {
+		i -= 2
+		b[i], b[i+1] = digits2[v*2], digits2[v*2+1]
+	} else {
+		i--
+		b[i] = byte('0' + v)
+	}
+	return append(dst, b[i:]...)
 }

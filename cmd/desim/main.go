@@ -42,6 +42,7 @@ func init() {
 	commands = []*command{
 		runCmd,
 		scenariosCmd,
+		predictCmd,
 		helpCmd,
 	}
 }
