@@ -138,7 +138,13 @@ func (m *machineAcc) add(b []sim.Record) {
 // Metrics returns the metrics of every machine; rates[i] fills Rate (rates
 // may be nil). Drift is computed across the machines of the run.
 func (a *Accumulator) Metrics(rates []float64) []MachineMetrics {
-	out := make([]MachineMetrics, a.n)
+	return a.MetricsTo(make([]MachineMetrics, a.n), rates)
+}
+
+// MetricsTo is Metrics writing into out (len(out) ≥ the number of
+// machines), without allocating; it returns out[:n].
+func (a *Accumulator) MetricsTo(out []MachineMetrics, rates []float64) []MachineMetrics {
+	out = out[:a.n]
 	best := 0.0
 	for i := range a.ms {
 		m := &a.ms[i]

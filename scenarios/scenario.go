@@ -150,25 +150,85 @@ func (p *parser) errf(line int, format string, args ...any) error {
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// yamlError turns an error of the YAML parser into an Error with a line.
+// yamlError turns an error of the YAML parser into an Error with the line
+// of the problem. yaml.v3 often reports the line where the enclosing
+// structure began, or none, so the line is found by parsing ever longer
+// prefixes of the file: the first prefix, ending with a whole line, that
+// fails to parse ends at the offending line.
 func (p *parser) yamlError(err error, data []byte) error {
 	msg := err.Error()
-	line := 0
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
+	lines := splitLines(data)
+	line := 0
+	if len(data) <= 64<<10 { // quadratic: only for files of a sensible size
+		for k := range lines {
+			if yamlFails(data[:lines[k].end]) {
+				line = k + 1
+				break
+			}
+		}
+	}
+	if line == 0 {
+		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+			line, _ = strconv.Atoi(m[1])
+		}
+	}
 	// A tab in the indentation is the commonest cause; say so.
-	lines := bytes.Split(data, []byte("\n"))
-	for i, l := range lines {
+	if line > 0 {
+		l := data[lines[line-1].start:lines[line-1].end]
 		indent := l[:len(l)-len(bytes.TrimLeft(l, " \t"))]
-		if bytes.IndexByte(indent, '\t') >= 0 && (line == 0 || i+1 >= line-1 && i+1 <= line) {
-			return p.errf(i+1, "indented with a tab; YAML indentation must use spaces")
+		if bytes.IndexByte(indent, '\t') >= 0 {
+			return p.errf(line, "indented with a tab; YAML indentation must use spaces")
 		}
 	}
 	return p.errf(line, "malformed YAML: %s", msg)
+}
+
+// lineSpan is one line of a file: data[start:end] without its line break.
+type lineSpan struct{ start, end int }
+
+// splitLines splits data into lines ended by "\n", "\r\n" or a lone "\r",
+// as YAML does.
+func splitLines(data []byte) []lineSpan {
+	var out []lineSpan
+	start := 0
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case '\n':
+			out = append(out, lineSpan{start, i})
+			start = i + 1
+		case '\r':
+			out = append(out, lineSpan{start, i})
+			if i+1 < len(data) && data[i+1] == '\n' {
+				i++
+			}
+			start = i + 1
+		}
+	}
+	if start < len(data) {
+		out = append(out, lineSpan{start, len(data)})
+	}
+	return out
+}
+
+// yamlFails reports whether data, parsed as a stream of YAML documents,
+// gives an error.
+func yamlFails(data []byte) bool {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var n yaml.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			return false
+		}
+		if err != nil {
+			return true
+		}
+	}
 }
 
 func (p *parser) parse(data []byte) (*Scenario, error) {
@@ -196,9 +256,7 @@ func (p *parser) parse(data []byte) (*Scenario, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, p.errf(root.Line, "expected a mapping of keys (name, duration, die, machines, ...), found %s", kindName(root))
 	}
-	s := &Scenario{Seed: 1, Latency: DefaultLatency}
-	base := filepath.Base(p.file)
-	s.Name = strings.TrimSuffix(base, filepath.Ext(base))
+	s := &Scenario{Seed: 1, Latency: DefaultLatency, Name: defaultName(p.file)}
 	seen := map[string]int{}
 	var dieNode, machinesNode *yaml.Node
 	var durationSeen bool
@@ -283,6 +341,24 @@ func (p *parser) parse(data []byte) (*Scenario, error) {
 	return s, nil
 }
 
+// defaultName is the name of a scenario without a name key: the file's base
+// name without its extension, with every character the name rule does not
+// allow replaced by '_' ("scenario" if nothing is left).
+func defaultName(file string) string {
+	base := filepath.Base(file)
+	base = strings.TrimSuffix(base, filepath.Ext(base))
+	b := []byte(base)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			b[i] = '_'
+		}
+	}
+	if s := string(b); s != "" && s != "." && s != ".." {
+		return s
+	}
+	return "scenario"
+}
+
 func kindName(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.SequenceNode:
@@ -360,7 +436,7 @@ func (p *parser) machines(k, v *yaml.Node) ([]Machine, error) {
 				if err != nil {
 					return nil, err
 				}
-				if f, ferr := strconv.ParseFloat(s, 64); ferr == nil && (math.IsInf(f, 0) || math.IsNaN(f)) {
+				if f, ferr := strconv.ParseFloat(strings.TrimLeft(s, "+-."), 64); ferr == nil && (math.IsInf(f, 0) || math.IsNaN(f)) {
 					return nil, p.errf(mv.Line, "machine %d: rate %s must be a finite positive number of ticks per second", i, s)
 				}
 				r, err := sim.ParseRate(s)
@@ -414,7 +490,9 @@ func Marshal(s *Scenario) []byte {
 	key := func(k string) *yaml.Node { return str(k) }
 	root := &yaml.Node{Kind: yaml.MappingNode}
 	add := func(k string, v *yaml.Node) { root.Content = append(root.Content, key(k), v) }
-	add("name", str(s.Name))
+	name := str(s.Name)
+	name.Tag = "!!str" // quoted when the plain form would read as null, a number...
+	add("name", name)
 	desc := str(s.Description)
 	desc.Style = yaml.DoubleQuotedStyle
 	add("description", desc)

@@ -143,3 +143,21 @@ func (t *ticker) advance() {
 	}
 	t.next = t.start + t.whole
 }
+
+// TicksBefore returns the number of ticks k ≥ 0 with TickTime(k) < d: the
+// ticks of a machine that starts at 0 within a window of d ns (d ≥ 0).
+func (r Rate) TicksBefore(d int64) int64 {
+	if d <= 0 {
+		return 0
+	}
+	// TickTime(k) < d ⟺ k·a/b < d (d is an integer) ⟺ k < d·b/a, so the
+	// count is ceil(d·b/a).
+	// The quotient fits in 64 bits for every valid rate and duration
+	// (it is at most 10^7 s · 10^6 ticks/s).
+	hi, lo := bits.Mul64(uint64(d), r.periodDen)
+	q, rem := bits.Div64(hi, lo, r.periodNum)
+	if rem != 0 {
+		q++
+	}
+	return int64(q)
+}

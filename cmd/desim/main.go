@@ -42,7 +42,14 @@ func init() {
 	commands = []*command{
 		runCmd,
 		scenariosCmd,
+		analyzeCmd,
 		predictCmd,
+		plotCmd,
+		sweepCmd,
+		mergeCmd,
+		realCmd,
+		machineCmd,
+		validateCmd,
 		helpCmd,
 	}
 }
