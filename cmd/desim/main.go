@@ -167,8 +167,14 @@ Commands:
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, `
+Examples:
+  desim scenarios                      the built-in scenarios (the paper's)
+  desim run A2                         one run: logs, summary.json, scenario.yaml
+  desim predict A2                     the mean-field prediction: who drifts
+  desim sweep A2 --seeds 10000         the distribution over 10000 seeds
+
 Run "desim help COMMAND" or "desim COMMAND -h" for a command's flags and
-examples. Built-in scenarios: "desim scenarios".
+examples.
 
 Exit status: 0 on success, 1 when the work failed, 2 for bad usage or input.
 `)

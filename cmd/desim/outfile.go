@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 )
@@ -25,13 +26,24 @@ func createAtomic(path string) (*atomicFile, error) {
 	return &atomicFile{File: f, path: path}, nil
 }
 
-// Commit closes the file and renames it to its final name.
-func (a *atomicFile) Commit() error {
+// finish closes the temporary file and checks that it can replace its
+// final name (which must not be a directory).
+func (a *atomicFile) finish() error {
 	if err := a.File.Close(); err != nil {
-		os.Remove(a.File.Name())
 		return err
 	}
 	if err := os.Chmod(a.File.Name(), 0o644); err != nil {
+		return err
+	}
+	if st, err := os.Lstat(a.path); err == nil && st.IsDir() {
+		return fmt.Errorf("cannot write %s: it is a directory", a.path)
+	}
+	return nil
+}
+
+// Commit closes the file and renames it to its final name.
+func (a *atomicFile) Commit() error {
+	if err := a.finish(); err != nil {
 		os.Remove(a.File.Name())
 		return err
 	}
@@ -59,4 +71,64 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return f.Commit()
+}
+
+// outputSet writes several files as one result: each goes to a temporary
+// file, and Commit renames them into place only once all are complete, so
+// a failure leaves none of them under its final name (a rename that fails
+// half way removes the files already renamed).
+type outputSet struct {
+	files []*atomicFile
+}
+
+// Create starts the file at path.
+func (s *outputSet) Create(path string) (*atomicFile, error) {
+	f, err := createAtomic(path)
+	if err != nil {
+		return nil, err
+	}
+	s.files = append(s.files, f)
+	return f, nil
+}
+
+// Write starts the file at path with the content data.
+func (s *outputSet) Write(path string, data []byte) error {
+	f, err := s.Create(path)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	return err
+}
+
+// Abort removes every temporary file.
+func (s *outputSet) Abort() {
+	for _, f := range s.files {
+		f.Abort()
+	}
+	s.files = nil
+}
+
+// Commit renames every file into place, or none.
+func (s *outputSet) Commit() error {
+	for _, f := range s.files {
+		if err := f.finish(); err != nil {
+			s.Abort()
+			return err
+		}
+	}
+	for i, f := range s.files {
+		if err := os.Rename(f.File.Name(), f.path); err != nil {
+			for _, g := range s.files[:i] {
+				os.Remove(g.path)
+			}
+			for _, g := range s.files[i:] {
+				os.Remove(g.File.Name())
+			}
+			s.files = nil
+			return err
+		}
+	}
+	s.files = nil
+	return nil
 }

@@ -142,46 +142,34 @@ func simulate(ctx context.Context, s *scenarios.Scenario, logs []io.Writer) (*an
 }
 
 // runToDir runs s and writes its logs, summary.json and scenario.yaml into
-// dir, each atomically; on any error nothing is left under a final name
-// that was not there before.
+// dir as one result: all of them, or (on any error) none under its final
+// name.
 func runToDir(ctx context.Context, s *scenarios.Scenario, dir string) (*analysis.Summary, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	files := make([]*atomicFile, len(s.Machines))
+	var set outputSet
 	logs := make([]io.Writer, len(s.Machines))
-	abort := func() {
-		for _, f := range files {
-			if f != nil {
-				f.Abort()
-			}
-		}
-	}
-	for i := range files {
-		f, err := createAtomic(filepath.Join(dir, fmt.Sprintf("machine-%d.csv", i)))
+	for i := range logs {
+		f, err := set.Create(filepath.Join(dir, fmt.Sprintf("machine-%d.csv", i)))
 		if err != nil {
-			abort()
+			set.Abort()
 			return nil, err
 		}
-		files[i], logs[i] = f, f
+		logs[i] = f
 	}
 	sum, err := simulate(ctx, s, logs)
+	if err == nil {
+		err = set.Write(filepath.Join(dir, "summary.json"), sum.Marshal())
+	}
+	if err == nil {
+		err = set.Write(filepath.Join(dir, "scenario.yaml"), scenarios.Marshal(s))
+	}
 	if err != nil {
-		abort()
+		set.Abort()
 		return nil, err
 	}
-	for i, f := range files {
-		if err := f.Commit(); err != nil {
-			files[i] = nil
-			abort()
-			return nil, err
-		}
-		files[i] = nil
-	}
-	if err := writeFileAtomic(filepath.Join(dir, "summary.json"), sum.Marshal()); err != nil {
-		return nil, err
-	}
-	if err := writeFileAtomic(filepath.Join(dir, "scenario.yaml"), scenarios.Marshal(s)); err != nil {
+	if err := set.Commit(); err != nil {
 		return nil, err
 	}
 	return sum, nil
