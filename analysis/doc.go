@@ -1,4 +1,6 @@
-// Package analysis measures runs of the scale model: per-run metrics
-// computed in one streaming pass over a run's records (Accumulator), and
-// the summary.json that holds them.
+// Package analysis measures runs of the scale model: it reads any run's
+// logs, desim's or the original Python implementation's (ReadRun),
+// computes per-run metrics in one streaming pass over a run's records
+// (Accumulator; summary.json is a Summary), and predicts them from a
+// mean-field model (Predict).
 package analysis

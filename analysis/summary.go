@@ -44,7 +44,7 @@ func WriteTable(w io.Writer, ms []MachineMetrics) {
 		"machine", "rate", "ticks", "receives", "sends", "internals", "final_clock", "final_queue", "max_queue",
 		"clock_slope", "queue_slope", "drift", "mean_jump", "max_jump")
 	for _, m := range ms {
-		fmt.Fprintf(w, "%7d %6g %8d %8d %7d %9d %11d %10d %9d %11.4f %11.4f %8.4f %9.4f %8d\n",
+		fmt.Fprintf(w, "%7d %6.4g %8d %8d %7d %9d %11d %10d %9d %11.4f %11.4f %8.4f %9.4f %8d\n",
 			m.ID, m.Rate, m.Ticks, m.Receives, m.Sends, m.Internals, m.FinalClock, m.FinalQueue, m.MaxQueue,
 			m.ClockSlope, m.QueueSlope, m.Drift, m.MeanJump, m.MaxJump)
 	}
