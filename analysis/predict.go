@@ -21,7 +21,8 @@ type MachinePrediction struct {
 }
 
 // Predict is a mean-field (fluid) model of the scale model with the given
-// tick rates (per second) and die faces R.
+// tick rates r_i (ticks per second, > 0) and die faces R (≥ N, the number
+// of machines, ≥ 2), as in a valid scenario.
 //
 // A tick that finds its queue empty rolls the die and sends to one given
 // peer with probability q = 2/R (that peer's face plus the broadcast face).
@@ -31,17 +32,25 @@ type MachinePrediction struct {
 //
 //	s_i = max(0, r_i − λ_i).
 //
-// This fixed point is solved exactly: the machines with s_i > 0 (the free
-// set F) are exactly those with r_i > q·S_F, where S_F = Σ_{j∈F} s_j =
+// This fixed point is solved exactly. It is unique for q < 1 (R > 2); for
+// R = 2 and two machines of equal rate every split s_0 + s_1 = r solves it
+// and the symmetric one is taken. The machines with s_i > 0 (the free set
+// F) are exactly those with r_i > q·S_F, where S_F = Σ_{j∈F} s_j =
 // Σ_{j∈F} r_j / (1 + q(|F|−1)) and s_i = (r_i − q·S_F)/(1 − q), so F is a
-// set of the fastest machines and trying each size of F in turn finds it.
+// set of the fastest machines (see freeRates). The per-machine rates
+// follow: arrival_rate λ_i, load ρ_i = λ_i/r_i, receive_rate
+// min(λ_i, r_i), send_rate s_i·N/R, internal_rate s_i·(R−N)/R and
+// queue_slope max(0, λ_i − r_i), all per second; receive, send and
+// internal rates add up to r_i.
 //
-// The clock slope: let c_in be the largest clock slope among the other
-// machines that send at all (s_j > 0). A machine with ρ_i < 1 keeps up with
-// the fastest clock it hears from, c_i = max(r_i, c_in). An overloaded one
-// (ρ_i ≥ 1) serves its queue in order, so the message it takes at time t was
-// sent at time r_i·t/λ_i, and c_i = max(r_i, c_in·r_i/λ_i). These refer to
-// each other; they are iterated from c_i = r_i until nothing changes.
+// The clock slope c_i, in logical-clock units per second: let c_in be the
+// largest clock slope among the other machines that send at all
+// (s_j > 0). A machine with ρ_i < 1 keeps up with the fastest clock it
+// hears from, c_i = max(r_i, c_in). An overloaded one (ρ_i ≥ 1) serves its
+// queue in order, so the message it takes at time t was sent at time
+// r_i·t/λ_i, and c_i = max(r_i, c_in·r_i/λ_i). These refer to each other;
+// they are iterated from c_i = r_i until nothing changes. drift is c_i
+// minus the largest c_j (≤ 0).
 //
 // The model is a fluid approximation: it ignores the randomness of sends
 // and the start-up transient. Near ρ = 1 the queue of a real run wanders
@@ -50,15 +59,16 @@ type MachinePrediction struct {
 func Predict(rates []float64, die int) []MachinePrediction {
 	n := len(rates)
 	R := float64(die)
-	q := 2 / R
-	s := freeRates(rates, q)
+	s := freeRates(rates, die)
 	out := make([]MachinePrediction, n)
-	var total float64
+	var total float64 // Σ_j s_j, in index order
 	for _, v := range s {
 		total += v
 	}
 	for i, r := range rates {
-		lambda := q * (total - s[i])
+		// λ_i = q·Σ_{j≠i} s_j with q = 2/R, from the total so that machines
+		// with equal rates get equal predictions bit for bit.
+		lambda := 2 * (total - s[i]) / R
 		out[i] = MachinePrediction{
 			ID:           i,
 			Rate:         r,
@@ -106,42 +116,57 @@ func Predict(rates []float64, die int) []MachinePrediction {
 	return out
 }
 
-// freeRates solves s_i = max(0, r_i − q·Σ_{j≠i} s_j) (see Predict).
-func freeRates(rates []float64, q float64) []float64 {
+// freeRates solves s_i = max(0, r_i − (2/R)·Σ_{j≠i} s_j) (see Predict).
+//
+// The free set F is a set of the k fastest machines (machines of equal
+// rate are all in F or all out of it), and it is the largest such set whose
+// slowest member is free: r_min(F) > q·S_F. For every larger k the
+// condition fails too, so scanning k downwards from n finds the solution
+// even when rounding makes a machine sit exactly on the threshold (an
+// upward scan testing both ends can then accept no k at all). The set of
+// the machines of the largest rate always qualifies when R > 2.
+//
+// R = 2 allows only two machines, and q = 1: every free tick sends to the
+// other machine. Both are free only if s_0 + s_1 = r_0 = r_1; then every
+// split of r solves the fixed point and freeRates takes the symmetric one,
+// s = r/2 each. Otherwise the faster machine alone is free.
+func freeRates(rates []float64, die int) []float64 {
 	n := len(rates)
+	R := float64(die)
+	if die <= 2 && n == 2 && rates[0] == rates[1] {
+		return []float64{rates[0] / 2, rates[1] / 2}
+	}
 	order := make([]int, n)
 	for i := range order {
 		order[i] = i
 	}
 	sort.SliceStable(order, func(a, b int) bool { return rates[order[a]] > rates[order[b]] })
+	prefix := make([]float64, n+1) // prefix[k]: sum of the k fastest rates
+	for k, i := range order {
+		prefix[k+1] = prefix[k] + rates[i]
+	}
 	s := make([]float64, n)
-	for k := 1; k <= n; k++ {
-		if k > 1 && q >= 1 {
-			break // q = 1 (two machines, a two-faced die): one free machine
+	for k := n; k >= 1; k-- {
+		if k < n && rates[order[k]] == rates[order[k-1]] {
+			continue // a tie across the boundary: not a candidate F
 		}
-		var sum float64
-		for _, i := range order[:k] {
-			sum += rates[i]
-		}
-		sf := sum / (1 + q*float64(k-1))
-		thresh := q * sf
-		if rates[order[k-1]] <= thresh {
+		// S_F = Σ_F r / (1 + q(k−1)) = R·Σ_F r / (R + 2(k−1)).
+		sf := R * prefix[k] / (R + 2*float64(k-1))
+		if k > 1 && R*rates[order[k-1]] <= 2*sf {
 			continue // the slowest of F would not be free
-		}
-		if k < n && rates[order[k]] > thresh {
-			continue // the fastest outside F would be free
 		}
 		for _, i := range order[:k] {
 			if k == 1 {
 				s[i] = rates[i]
 			} else {
-				s[i] = (rates[i] - thresh) / (1 - q)
+				// s_i = (r_i − q·S_F)/(1 − q) = (R·r_i − 2·S_F)/(R − 2).
+				s[i] = (R*rates[i] - 2*sf) / (R - 2)
 			}
 		}
 		return s
 	}
-	// Unreachable for positive rates: the top-1 set is consistent unless a
-	// faster set is. Fall back to the fastest machine alone.
+	// Unreachable: k = 1 qualifies unless the top rate is tied, and then the
+	// tied group qualifies (R > 2) or R = 2 was handled above.
 	s[order[0]] = rates[order[0]]
 	return s
 }
