@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/desim
 
-.PHONY: all build test fmt vet run bench fuzz clean
+.PHONY: all build test fmt vet run bench fuzz clean figures
 
 all: build
 
@@ -24,6 +24,17 @@ vet:
 # A paper scenario end to end: A3 as published (590 s of virtual time).
 run: build
 	./$(BIN) run A3
+
+# The README's figures, docs/figures/<name>.png: every built-in scenario
+# (scenarios/*.yaml) with seed 1 for 300 s of virtual time (long enough for
+# drift to show), each made by the command line the README shows under it.
+figures: build
+	@mkdir -p docs/figures
+	@set -e; for s in $(basename $(notdir $(wildcard scenarios/*.yaml))); do \
+		./$(BIN) run $$s --seed 1 --duration 300s --out out/figures/$$s --plot --quiet >/dev/null; \
+		cp out/figures/$$s/figure.png docs/figures/$$s.png; \
+		echo "docs/figures/$$s.png"; \
+	done
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./sim ./analysis

@@ -50,6 +50,7 @@ func init() {
 		realCmd,
 		machineCmd,
 		validateCmd,
+		reproduceCmd,
 		helpCmd,
 	}
 }

@@ -21,7 +21,7 @@ import (
 var runCmd = &command{
 	name:    "run",
 	summary: "run a scenario and write its logs, summary and resolved scenario",
-	usage:   "run SCENARIO [--seed N] [--duration D] [--out DIR] [--quiet]",
+	usage:   "run SCENARIO [--seed N] [--duration D] [--out DIR] [--quiet] [--plot]",
 	help: `
 Runs SCENARIO (a built-in name such as A2, or the path of a YAML file) in
 virtual time and writes, into DIR (default out/<name>-seed<N>):
@@ -32,6 +32,7 @@ virtual time and writes, into DIR (default out/<name>-seed<N>):
                     queue, clock and queue slopes, drift, clock jumps
   scenario.yaml     the scenario as run, seed and duration included;
                     "desim run DIR/scenario.yaml" replays it byte for byte
+  figure.png        with --plot: the run's figure, as "desim plot DIR" draws it
 
 Every file is written under a temporary name and renamed when complete.
 The same scenario, seed and duration always give the same bytes.
@@ -46,6 +47,7 @@ Examples:
 		dur := fs.String("duration", "", "virtual time to run, Go duration syntax such as 60s or 10m (default: the scenario's)")
 		out := fs.String("out", "", "output directory (default: out/<name>-seed<N>)")
 		quiet := fs.Bool("quiet", false, "print only the replay command")
+		plot := fs.Bool("plot", false, "also draw the run's figure into DIR/figure.png (see \"desim plot\")")
 		return func(e *env, args []string) error {
 			if len(args) != 1 {
 				return usagef("need exactly one SCENARIO, got %d arguments (see \"desim run -h\")", len(args))
@@ -67,10 +69,18 @@ Examples:
 				}
 				return err
 			}
+			if *plot {
+				if err := plotRun(dir, s); err != nil {
+					return err
+				}
+			}
 			if !*quiet {
 				fmt.Fprintf(e.stdout, "%s, seed %d, %s of virtual time\n", s.Name, s.Seed, scenarios.FormatDuration(s.Duration))
 				analysis.WriteTable(e.stdout, sum.Machines)
 				fmt.Fprintf(e.stdout, "wrote %s\n", filepath.Join(dir, "{machine-*.csv,summary.json,scenario.yaml}"))
+				if *plot {
+					fmt.Fprintf(e.stdout, "wrote %s\n", filepath.Join(dir, "figure.png"))
+				}
 			}
 			fmt.Fprintf(e.stdout, "replay: desim run %s\n", filepath.Join(dir, "scenario.yaml"))
 			return nil
