@@ -1,8 +1,8 @@
-# desim: make build, make test, make run. See README.md.
+# desim: make reproduce, make test, make build, make run. See README.md.
 GO ?= go
 BIN := bin/desim
 
-.PHONY: all build test fmt vet run bench fuzz clean figures
+.PHONY: all build test fmt vet run reproduce bench clean figures
 
 all: build
 
@@ -25,6 +25,12 @@ vet:
 run: build
 	./$(BIN) run A3
 
+# The paper's experiments in one command: figures, sweeps over 1000 seeds,
+# predictions, real-socket validation and the report with the claims'
+# verdicts, in out/reproduce/.
+reproduce: build
+	./$(BIN) reproduce
+
 # The README's figures, docs/figures/<name>.png: every built-in scenario
 # (scenarios/*.yaml) with seed 1 for 300 s of virtual time (long enough for
 # drift to show), each made by the command line the README shows under it.
@@ -37,7 +43,7 @@ figures: build
 	done
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./sim ./analysis
+	$(GO) test -run '^$$' -bench . -benchmem ./sim ./analysis/...
 
 clean:
 	rm -rf bin out

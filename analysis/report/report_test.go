@@ -1,0 +1,262 @@
+package report
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"desim/analysis"
+	"desim/analysis/sweep"
+	_ "desim/internal/golden" // registers -update for "go test ./... -update"
+	"desim/scenarios"
+	"desim/sim"
+)
+
+// qs is a queue-slope summary with the given mean and CI half-width.
+func qs(mean, ci float64) sweep.Summary { return sweep.Summary{N: 100, Mean: mean, CI95: ci} }
+
+func TestClassify(t *testing.T) {
+	for _, c := range []struct {
+		mean, ci float64
+		want     Class
+	}{
+		{0.2, 0.01, Drifts},
+		{DriftThreshold + 0.011, 0.01, Drifts}, // CI just above the threshold
+		{DriftThreshold + 0.009, 0.01, Undetermined},
+		{DriftThreshold, 0.0, Undetermined}, // on the threshold
+		{DriftThreshold - 0.009, 0.01, Undetermined},
+		{DriftThreshold - 0.011, 0.01, Steady}, // CI just below
+		{0, 0, Steady},
+		{-0.001, 0.0005, Steady},
+	} {
+		if got := Classify(qs(c.mean, c.ci)); got != c.want {
+			t.Errorf("Classify(mean %g ± %g) = %s, want %s", c.mean, c.ci, got, c.want)
+		}
+	}
+}
+
+// machine is a synthetic machine of a scenario input: its rate and the
+// means and CI half-widths of its queue slope, drift and max queue.
+type machine struct {
+	rate           string
+	q, qci         float64
+	drift, dci     float64
+	maxQueue, load float64
+}
+
+// input builds a scenario input with the given machines (die 10).
+func input(t *testing.T, name string, ms ...machine) ScenarioInput {
+	t.Helper()
+	s := &scenarios.Scenario{Name: name, Die: 10, Duration: 60e9}
+	so := sweep.ScenarioOutput{Scenario: name, Runs: 100}
+	var pred []analysis.MachinePrediction
+	for i, m := range ms {
+		s.Machines = append(s.Machines, scenarios.Machine{Rate: sim.MustRate(m.rate)})
+		mo := sweep.MachineOutput{ID: i, Rate: s.Machines[i].Rate.Float64(), Metrics: make(sweep.MetricSummaries, len(sweep.Metrics))}
+		set := func(name string, v sweep.Summary) {
+			for k, n := range sweep.Metrics {
+				if n == name {
+					mo.Metrics[k] = v
+				}
+			}
+		}
+		set("queue_slope", qs(m.q, m.qci))
+		set("drift", qs(m.drift, m.dci))
+		set("clock_slope", qs(6+m.drift, m.dci))
+		set("max_queue", qs(m.maxQueue, 0))
+		so.Machines = append(so.Machines, mo)
+		pred = append(pred, analysis.MachinePrediction{ID: i, Rate: mo.Rate, Load: m.load})
+	}
+	return ScenarioInput{Scenario: s, Sweep: so, Predict: pred}
+}
+
+var (
+	fast   = machine{rate: "6", load: 0.2, maxQueue: 2}
+	drifty = machine{rate: "1", q: 0.2, qci: 0.01, drift: -1, dci: 0.02, maxQueue: 60, load: 1.2}
+	steady = machine{rate: "2", q: 0, qci: 0.001, drift: 0, dci: 0.001, maxQueue: 4, load: 0.6}
+	unsure = machine{rate: "1", q: DriftThreshold, qci: 0.02, drift: -0.1, dci: 0.2, maxQueue: 8, load: 1.0}
+)
+
+func claim(t *testing.T, r *Report, id string) Claim {
+	t.Helper()
+	for _, c := range r.Claims {
+		if c.ID == id {
+			return c
+		}
+	}
+	t.Fatalf("no claim %s", id)
+	return Claim{}
+}
+
+func TestClaimSlowMachinesDrift(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		slowA2 machine
+		want   Verdict
+	}{
+		{"drifting", drifty, Holds},
+		{"steady", machine{rate: "1", q: 0, qci: 0.001, maxQueue: 3, load: 0.9}, Fails},
+		{"undetermined", unsure, Inconclusive},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := Build(Input{Scenarios: []ScenarioInput{
+				input(t, "A2", fast, c.slowA2, drifty),
+				input(t, "A3", fast, fast, drifty),
+			}})
+			if got := claim(t, r, "1"); got.Verdict != c.want {
+				t.Errorf("claim 1 = %s, want %s; evidence %q", got.Verdict, c.want, got.Evidence)
+			}
+		})
+	}
+	// A machine 4 times slower than the fastest is not "an order of
+	// magnitude slower": it is not judged by claim 1.
+	r := Build(Input{Scenarios: []ScenarioInput{input(t, "A2", fast, machine{rate: "1.5", load: 0.1, maxQueue: 1}, drifty)}})
+	if c := claim(t, r, "1"); c.Verdict != Holds || len(c.Evidence) != 1 {
+		t.Errorf("claim 1 with a 4x slower steady machine = %s %q, want holds on one machine", c.Verdict, c.Evidence)
+	}
+	r = Build(Input{Scenarios: []ScenarioInput{input(t, "B1", fast, fast)}})
+	if c := claim(t, r, "1"); c.Verdict != Inconclusive {
+		t.Errorf("claim 1 without A2 and A3 = %s, want inconclusive", c.Verdict)
+	}
+}
+
+func TestClaimModestMachineSteady(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		m    machine
+		want Verdict
+	}{
+		{"steady", steady, Holds},
+		{"drifting", machine{rate: "2", q: DriftThreshold + 0.02, qci: 0.01, drift: -0.5, dci: 0.01, maxQueue: 20, load: 1.1}, Fails},
+		{"undetermined", machine{rate: "2", q: DriftThreshold, qci: 0.01, maxQueue: 9, load: 1}, Inconclusive},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := Build(Input{Scenarios: []ScenarioInput{input(t, "A4", fast, c.m, drifty)}})
+			if got := claim(t, r, "2"); got.Verdict != c.want {
+				t.Errorf("claim 2 = %s, want %s; evidence %q", got.Verdict, c.want, got.Evidence)
+			}
+		})
+	}
+}
+
+func TestClaimLowerP(t *testing.T) {
+	better := machine{rate: "1", q: 0.1, qci: 0.01, drift: -0.5, dci: 0.02, maxQueue: 30, load: 1.1}
+	worse := machine{rate: "1", q: 2, qci: 0.01, drift: -4, dci: 0.02, maxQueue: 600, load: 3}
+	// Within the CIs of drifty (-1 ± 0.02): no clear difference.
+	same := machine{rate: "1", q: 0.21, qci: 0.01, drift: -1.01, dci: 0.02, maxQueue: 60, load: 1.2}
+	for _, c := range []struct {
+		name  string
+		b, b3 machine
+		want  Verdict
+	}{
+		{"mitigated", better, better, Holds},
+		{"worse", worse, worse, Fails},
+		{"one worse", better, worse, Fails},
+		{"no clear difference", same, better, Inconclusive},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := Build(Input{Scenarios: []ScenarioInput{
+				input(t, "A2", fast, drifty, drifty),
+				input(t, "A3", fast, fast, drifty),
+				input(t, "B2-captioned", fast, c.b, c.b),
+				input(t, "B3-captioned", fast, fast, c.b3),
+			}})
+			if got := claim(t, r, "3b"); got.Verdict != c.want {
+				t.Errorf("claim 3b = %s, want %s; evidence %q", got.Verdict, c.want, got.Evidence)
+			}
+			if got := claim(t, r, "3a"); got.Verdict != Inconclusive {
+				t.Errorf("claim 3a without B2 and B3 = %s, want inconclusive", got.Verdict)
+			}
+		})
+	}
+	// The runs as made differ in rates as well: the evidence says so.
+	r := Build(Input{Scenarios: []ScenarioInput{
+		input(t, "A2", fast, drifty, drifty),
+		input(t, "B2", fast, machine{rate: "5", load: 0.6, maxQueue: 3}, machine{rate: "5", load: 0.6, maxQueue: 3}),
+	}})
+	c := claim(t, r, "3a")
+	if c.Verdict != Holds || !strings.Contains(strings.Join(c.Evidence, "\n"), "rates differ") {
+		t.Errorf("claim 3a as made = %s %q, want holds with rates differing", c.Verdict, c.Evidence)
+	}
+}
+
+func TestClaimQueueBound(t *testing.T) {
+	// A drifting machine whose queue stayed under the bound breaks the
+	// claim; one over the bound does not.
+	under := machine{rate: "1", q: 0.06, qci: 0.005, drift: -0.2, dci: 0.02, maxQueue: QueueBound - 1, load: 1.05}
+	over := machine{rate: "1", q: 0.06, qci: 0.005, drift: -0.2, dci: 0.02, maxQueue: QueueBound + 1, load: 1.05}
+	steadyHigh := machine{rate: "4", q: 0, qci: 0.001, maxQueue: QueueBound + 2, load: 0.9}
+	for _, c := range []struct {
+		name string
+		m    machine
+		want Verdict
+	}{
+		{"drifting under the bound", under, Fails},
+		{"drifting over the bound", over, Holds},
+		{"steady over the bound", steadyHigh, Holds},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := Build(Input{Scenarios: []ScenarioInput{input(t, "X", fast, c.m)}})
+			if got := claim(t, r, "4"); got.Verdict != c.want {
+				t.Errorf("claim 4 = %s, want %s; evidence %q", got.Verdict, c.want, got.Evidence)
+			}
+		})
+	}
+	// The load rule's misclassifications are counted.
+	r := Build(Input{Scenarios: []ScenarioInput{input(t, "X", fast, machine{rate: "1", q: 0.3, qci: 0.01, drift: -1, dci: 0.01, maxQueue: 80, load: 0.9})}})
+	if ev := strings.Join(claim(t, r, "4").Evidence, "\n"); !strings.Contains(ev, "load rule (drifts ⟺ ρ ≥ 1) misclassifies 1 of 2") {
+		t.Errorf("claim 4 evidence %q does not count the load rule's miss", ev)
+	}
+}
+
+// TestRenderings checks that every section and claim is in the Markdown and
+// HTML, and that the JSON parses and holds the Markdown's numbers.
+func TestRenderings(t *testing.T) {
+	in := Input{
+		Seeds: sweep.SeedRange{From: 1, To: 100}, Duration: "60s", Command: "desim reproduce --seeds 100",
+		Scenarios: []ScenarioInput{
+			input(t, "A2", fast, drifty, drifty), input(t, "A3", fast, fast, drifty), input(t, "A4", fast, steady, drifty),
+			input(t, "B2", fast, steady, steady), input(t, "B3", fast, fast, steady),
+			input(t, "B2-captioned", fast, drifty, drifty), input(t, "B3-captioned", fast, fast, drifty),
+		},
+		ValidationNote: "Skipped.",
+	}
+	in.Scenarios[0].Figure = "figures/A2.png"
+	r := Build(in)
+	md := string(r.Markdown())
+	for _, want := range []string{"## Overview", "## The paper's claims", "## The B2/B3 caption discrepancy", "## Scenarios", "## Real sockets against the simulator",
+		"### Claim 1:", "### Claim 2:", "### Claim 3a:", "### Claim 3b:", "### Claim 4:", "![A2](figures/A2.png)", "Skipped."} {
+		if !strings.Contains(md, want) {
+			t.Errorf("Markdown lacks %q", want)
+		}
+	}
+	html, err := r.HTML(map[string][]byte{"figures/A2.png": {0x89, 'P', 'N', 'G'}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<h2>Overview</h2>", "Claim 3b:", "data:image/png;base64,iVBORw=="} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+	var back Report
+	if err := json.Unmarshal(r.JSON(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Claims) != 5 || len(back.Scenarios) != len(in.Scenarios) {
+		t.Fatalf("JSON has %d claims and %d scenarios", len(back.Claims), len(back.Scenarios))
+	}
+	for _, c := range back.Claims {
+		if !strings.Contains(md, "**Verdict: "+strings.ToUpper(string(c.Verdict))+".**") {
+			t.Errorf("claim %s's verdict %s is not in the Markdown", c.ID, c.Verdict)
+		}
+	}
+	for _, s := range back.Scenarios {
+		for _, m := range s.Machines {
+			row := "| " + s.Name + " | " + strings.Join(s.Rates, ", ")
+			if !strings.Contains(md, row) || !strings.Contains(md, fmtCI(m.QueueSlope, m.QueueSlopeCI95)) {
+				t.Errorf("%s machine %d: the Markdown lacks its row or queue slope %s", s.Name, m.ID, fmtCI(m.QueueSlope, m.QueueSlopeCI95))
+			}
+		}
+	}
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"desim/analysis/report"
+	"desim/scenarios"
+)
+
+// TestReproduce runs "desim reproduce" with few seeds and a short duration
+// and checks the report: every file, section and claim, and the JSON's
+// numbers in the Markdown.
+func TestReproduce(t *testing.T) {
+	dir := t.TempDir()
+	r := mustRun(t, "reproduce", "--seeds", "20", "--duration", "60s", "--no-real", "--quiet", "--out", dir)
+	for _, id := range []string{"1 ", "2 ", "3a", "3b", "4 "} {
+		if !strings.Contains(r.stdout, "claim "+id) {
+			t.Errorf("stdout lacks claim %s:\n%s", id, r.stdout)
+		}
+	}
+	for _, n := range scenarios.Names() {
+		png, err := os.ReadFile(filepath.Join(dir, "figures", n+".png"))
+		if err != nil || len(png) < 1000 || string(png[1:4]) != "PNG" {
+			t.Errorf("figures/%s.png: %d bytes, %v", n, len(png), err)
+		}
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "REPORT.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, err := os.ReadFile(filepath.Join(dir, "REPORT.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep report.Report
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatalf("report.json does not parse: %v", err)
+	}
+	if len(rep.Scenarios) != len(scenarios.Names()) || len(rep.Claims) != 5 {
+		t.Fatalf("report.json: %d scenarios, %d claims", len(rep.Scenarios), len(rep.Claims))
+	}
+	for _, want := range []string{"## Overview", "## The paper's claims", "## The B2/B3 caption discrepancy", "## Scenarios", "## Real sockets against the simulator", "--no-real"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("REPORT.md lacks %q", want)
+		}
+	}
+	for _, c := range rep.Claims {
+		if !strings.Contains(string(md), "### Claim "+c.ID+": ") || !strings.Contains(string(md), "**Verdict: "+strings.ToUpper(string(c.Verdict))+".**") {
+			t.Errorf("REPORT.md lacks claim %s or its verdict %s", c.ID, c.Verdict)
+		}
+		if !strings.Contains(string(html), "Claim "+c.ID+":") {
+			t.Errorf("REPORT.html lacks claim %s", c.ID)
+		}
+	}
+	for _, s := range rep.Scenarios {
+		if !strings.Contains(string(md), "### "+s.Name+"\n") || !strings.Contains(string(md), "![") {
+			t.Errorf("REPORT.md lacks the section of %s", s.Name)
+		}
+		if s.Runs != 20 {
+			t.Errorf("%s: %d runs, want 20", s.Name, s.Runs)
+		}
+		for _, m := range s.Machines {
+			// The overview row of each machine shows the JSON's numbers.
+			row := "| " + s.Name + " | " + strings.Join(s.Rates, ", ") + " | "
+			cs := fmtCIForTest(m.ClockSlope, m.ClockSlopeCI95)
+			qs := fmtCIForTest(m.QueueSlope, m.QueueSlopeCI95)
+			found := false
+			for _, line := range strings.Split(string(md), "\n") {
+				if strings.HasPrefix(line, row) && strings.Contains(line, cs) && strings.Contains(line, qs) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("REPORT.md has no overview row of %s machine %d with clock slope %s and queue slope %s", s.Name, m.ID, cs, qs)
+			}
+		}
+	}
+	if !strings.Contains(string(html), "data:image/png;base64,") {
+		t.Error("REPORT.html does not inline its figures")
+	}
+	// Nothing else is left in the directories (no temporary files).
+	for _, d := range []string{dir, filepath.Join(dir, "figures")} {
+		entries, err := os.ReadDir(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), ".") {
+				t.Errorf("%s: temporary file %s left behind", d, e.Name())
+			}
+		}
+	}
+}
+
+func fmtCIForTest(m, c float64) string {
+	f := func(x float64) string {
+		s := strconvFormat(x)
+		if s == "-0.000" {
+			return "0.000"
+		}
+		return s
+	}
+	return f(m) + " ± " + f(c)
+}
+
+func TestReproduceBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"reproduce", "extra"},
+		{"reproduce", "--seeds", "1"},
+		{"reproduce", "--duration", "0s"},
+		{"reproduce", "--duration", "abc"},
+		{"reproduce", "--workers", "0"},
+	} {
+		r := desim(args...)
+		if r.code != exitUsage || strings.Contains(r.stderr, "panic") {
+			t.Errorf("desim %s: exit %d, stderr %q; want 2", strings.Join(args, " "), r.code, r.stderr)
+		}
+	}
+}
+
+func strconvFormat(x float64) string { return strconv.FormatFloat(x, 'f', 3, 64) }
