@@ -58,6 +58,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("at most %d machines, have %d", maxMachines, n)
 	case c.Die < n:
 		return fmt.Errorf("die has %d faces, fewer than the %d machines", c.Die, n)
+	case c.Die > MaxFaces:
+		return fmt.Errorf("die has %d faces, more than the maximum of %d", c.Die, MaxFaces)
 	case c.Duration <= 0 || c.Duration > MaxDuration:
 		return fmt.Errorf("duration %d ns is not in (0, 10^7 s]", c.Duration)
 	case c.Latency < 0:
