@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"math"
 	"math/big"
-	"math/bits"
 )
 
 const (
@@ -159,26 +158,22 @@ func (s *Sum) UnmarshalText(b []byte) error {
 	if !ok {
 		return fmt.Errorf("exact: %q is not a hexadecimal integer", b)
 	}
-	if i.BitLen() > (nbins-1)*binBits+binBits-2 {
+	// The top bin (weight 2^(32·65)) holds a signed 64-bit value; keeping
+	// it below 2^62 leaves the headroom normalisation needs.
+	if i.BitLen() > (nbins-1)*binBits+62 {
 		return fmt.Errorf("exact: sum %q is out of range", b)
 	}
 	neg := i.Sign() < 0
 	a := new(big.Int).Abs(i)
-	words := a.Bits()
-	// Split |i| into 32-bit bins, then negate bin by bin if needed.
+	// Split |i| into 32-bit bins, the last taking every bit left, then
+	// negate bin by bin if needed.
 	var bin [nbins]int64
-	for j := 0; j < nbins; j++ {
-		bit := j * binBits
-		w, off := bit/bits.UintSize, uint(bit%bits.UintSize)
-		var v uint64
-		if w < len(words) {
-			v = uint64(words[w]) >> off
-			if bits.UintSize == 32 && w+1 < len(words) {
-				v |= uint64(words[w+1]) << (32 - off)
-			}
-		}
-		bin[j] = int64(v & binMask)
+	mask := big.NewInt(binMask)
+	w := new(big.Int)
+	for j := 0; j < nbins-1; j++ {
+		bin[j] = w.And(w.Rsh(a, uint(j*binBits)), mask).Int64()
 	}
+	bin[nbins-1] = w.Rsh(a, uint((nbins-1)*binBits)).Int64()
 	if neg {
 		for j := range bin {
 			bin[j] = -bin[j]

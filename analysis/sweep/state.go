@@ -3,6 +3,7 @@ package sweep
 import (
 	"encoding/json"
 	"fmt"
+	"math/bits"
 	"strings"
 
 	"desim/scenarios"
@@ -35,10 +36,11 @@ func (s Shard) Range(r SeedRange) (SeedRange, error) {
 	return SeedRange{From: a, To: b}, nil
 }
 
-// mulDiv returns ⌊a·b/c⌋ without overflow for the sizes used here.
+// mulDiv returns ⌊a·b/c⌋ for a ≤ c, in 128-bit arithmetic.
 func mulDiv(a, b, c uint64) uint64 {
-	q, r := b/c, b%c
-	return a*q + a*r/c
+	hi, lo := bits.Mul64(a, b)
+	q, _ := bits.Div64(hi, lo, c) // hi < c since a·b ≤ c·b < c·2^64
+	return q
 }
 
 // State is a sweep's saved state: the partial result written on an

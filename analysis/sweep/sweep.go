@@ -152,19 +152,32 @@ func Run(ctx context.Context, st *Scenario, from, to uint64, opt Options) error 
 	}
 	cfg := st.Scenario.Config(0)
 	rates := st.Scenario.Rates()
-	// Chunks of the seeds to do, claimed in order by an atomic counter.
-	var chunks [][2]uint64
-	for _, iv := range todo {
-		for a := iv[0]; ; a += chunk {
-			b := min(a+chunk-1, iv[1])
-			chunks = append(chunks, [2]uint64{a, b})
-			if b == iv[1] {
-				break
-			}
+	// Chunks of up to chunk seeds are claimed in order from the intervals
+	// to do; only the intervals are held, so memory does not grow with the
+	// number of seeds, and no arithmetic passes the end of an interval (the
+	// top seed 2^64-1 included).
+	var claimMu sync.Mutex
+	ivIndex, cursor := 0, todo[0][0]
+	claim := func() (a, b uint64, ok bool) {
+		claimMu.Lock()
+		defer claimMu.Unlock()
+		if ivIndex == len(todo) {
+			return 0, 0, false
 		}
+		end := todo[ivIndex][1]
+		a = cursor
+		b = a + min(chunk-1, end-a)
+		if b == end {
+			ivIndex++
+			if ivIndex < len(todo) {
+				cursor = todo[ivIndex][0]
+			}
+		} else {
+			cursor = b + 1
+		}
+		return a, b, true
 	}
 	var (
-		next    atomic.Int64
 		stop    atomic.Bool
 		mu      sync.Mutex
 		firstEr error
@@ -179,7 +192,7 @@ func Run(ctx context.Context, st *Scenario, from, to uint64, opt Options) error 
 		case <-done:
 		}
 	}()
-	for w := 0; w < min(workers, len(chunks)); w++ {
+	for w := uint64(0); w < min(uint64(workers), todo.Count()); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -195,14 +208,17 @@ func Run(ctx context.Context, st *Scenario, from, to uint64, opt Options) error 
 			ms := make([]analysis.MachineMetrics, len(rates))
 			local := NewScenario(st.Scenario)
 			for !stop.Load() {
-				c := next.Add(1) - 1
-				if c >= int64(len(chunks)) {
+				if ctx.Err() != nil { // checked per chunk; stop per run
+					stop.Store(true)
 					return
 				}
-				a, b := chunks[c][0], chunks[c][1]
-				last := a - 1 // the last seed completed in this chunk
+				a, b, ok := claim()
+				if !ok {
+					return
+				}
+				var done uint64 // seeds completed in this chunk: a .. a+done-1
 				var events int64
-				for seed := a; seed <= b && !stop.Load(); seed++ {
+				for seed := a; !stop.Load(); seed++ {
 					eng.Reset(seed)
 					acc.Reset()
 					if err := eng.Run(acc); err != nil {
@@ -220,13 +236,16 @@ func Run(ctx context.Context, st *Scenario, from, to uint64, opt Options) error 
 							s[k].Add(metricValue(&ms[i], k), seed)
 						}
 					}
-					last = seed
+					done++
+					if seed == b {
+						break
+					}
 				}
-				if last >= a {
+				if done > 0 {
 					mu.Lock()
 					err := st.merge(local)
 					if err == nil {
-						err = st.Done.Add(a, last)
+						err = st.Done.Add(a, a+done-1)
 					}
 					st.Events += events
 					if err != nil {
@@ -234,7 +253,7 @@ func Run(ctx context.Context, st *Scenario, from, to uint64, opt Options) error 
 					}
 					mu.Unlock()
 					if opt.Progress != nil {
-						opt.Progress(int(last - a + 1))
+						opt.Progress(int(done))
 					}
 					local.reset()
 				}

@@ -262,13 +262,9 @@ func TestFailedRunLeavesNothing(t *testing.T) {
 					left = append(left, e.Name())
 				}
 			}
-			// BUG (runToDir): the machine logs are committed one by one and
-			// before summary.json and scenario.yaml are written, so a
-			// failure after the first commit leaves the earlier files
-			// under their final names (e.g. machine-0.csv and
-			// machine-1.csv when machine-2.csv cannot be written; every
-			// log when summary.json cannot). The cases machine-2.csv,
-			// summary.json and scenario.yaml fail here.
+			// runToDir commits the files of a run all together or not at
+			// all: a file that cannot be written must not leave the others
+			// under their final names.
 			if len(left) > 0 {
 				t.Errorf("after a failed run the directory holds %v besides %s", left, blocked)
 			}

@@ -102,11 +102,8 @@ func TestHelp(t *testing.T) {
 				t.Errorf("desim %v does not list command %q:\n%s", args, c.name, r.stdout)
 			}
 		}
-		// BUG (minor): issue 2 asks for "desim help, desim CMD -h with
-		// examples", but the overview shows no example command line; it
-		// only points to "desim help COMMAND" for them. This check fails
-		// until the overview shows at least one runnable example such as
-		// "desim run A2".
+		// Issue 2 asks for help with examples: the overview shows at least
+		// one runnable example such as "desim run A2".
 		if !regexp.MustCompile(`(?m)^\s+desim run \S`).MatchString(r.stdout) {
 			t.Errorf("desim %v shows no example command line (e.g. \"desim run A2\"):\n%s", args, r.stdout)
 		}

@@ -63,7 +63,7 @@ Examples:
 		out := fs.String("o", "", "write the output to FILE (atomically) instead of stdout")
 		shardF := fs.String("shard", "", "run only shard K/N of the seeds (0 <= K < N) and write its state for desim merge")
 		resume := fs.String("resume", "", "continue the sweep saved in FILE (a partial result of an interrupted sweep)")
-		quiet := fs.Bool("quiet", false, "no progress bar and no timing on stderr")
+		quiet := fs.Bool("quiet", false, "no progress bar and no timing on stderr (neither is shown when stderr is not a terminal)")
 		return func(e *env, args []string) error {
 			if len(args) == 0 {
 				return usagef("need at least one SCENARIO (see \"desim sweep -h\")")
@@ -160,7 +160,7 @@ Examples:
 					done, uint64(len(state.Scenarios))*r.Count(), partial, resumeCommand(args, *seedsF, *dur, *shardF, *asJSON, *asCSV, *out, partial))
 				return failure{code: 130}
 			}
-			if !*quiet {
+			if progress != nil { // a terminal, without --quiet
 				fmt.Fprintf(e.stderr, "desim sweep: %d runs, %d events in %.2f s (%.1f M events/s, %d workers)\n",
 					total, events, elapsed.Seconds(), float64(events)/elapsed.Seconds()/1e6, *workers)
 			}
@@ -168,10 +168,13 @@ Examples:
 			if shard != nil {
 				return writeOutput(e, *out, state.Marshal())
 			}
-			if *resume != "" && *out != "" && *resume == *out+".partial.json" {
-				defer os.Remove(*resume)
+			if err := writeSweepOutput(e, state, *out, *asJSON, *asCSV); err != nil {
+				return err // the partial file, if any, stays for another try
 			}
-			return writeSweepOutput(e, state, *out, *asJSON, *asCSV)
+			if *resume != "" && *out != "" && *resume == *out+".partial.json" {
+				os.Remove(*resume)
+			}
+			return nil
 		}
 	},
 }

@@ -1,0 +1,116 @@
+package sweep
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	_ "desim/internal/golden" // registers -update for "go test ./... -update"
+	"desim/scenarios"
+)
+
+// builtin returns the built-in scenario with the given duration.
+func builtin(t testing.TB, name string, d time.Duration) *scenarios.Scenario {
+	t.Helper()
+	s, err := scenarios.Builtin(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Duration = d
+	return s
+}
+
+// builtins returns the named built-ins, all with duration d.
+func builtins(t testing.TB, d time.Duration, names ...string) []*scenarios.Scenario {
+	var scs []*scenarios.Scenario
+	for _, n := range names {
+		scs = append(scs, builtin(t, n, d))
+	}
+	return scs
+}
+
+// runInto runs every scenario of st over st's range (its shard's, or all)
+// with the given options, as "desim sweep" does, and returns the first
+// error of Run.
+func runInto(t testing.TB, ctx context.Context, st *State, opt Options) error {
+	t.Helper()
+	r, err := st.Range()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range st.Scenarios {
+		sc, err := st.Scenario(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = Run(ctx, sc, r.From, r.To, opt)
+		st.Scenarios[i].Done = sc.Done
+		if err != nil {
+			return err
+		}
+	}
+	st.Complete = true
+	return nil
+}
+
+// sweepState runs a whole sweep (or one shard of it) to completion.
+func sweepState(t testing.TB, scs []*scenarios.Scenario, seeds SeedRange, shard *Shard, workers int) *State {
+	t.Helper()
+	st := NewState(scs, seeds, shard)
+	if err := runInto(t, context.Background(), st, Options{Workers: workers}); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// rendered is a complete state's output in the three formats.
+type rendered struct{ json, csv, table string }
+
+func render(t testing.TB, st *State) rendered {
+	t.Helper()
+	o, err := st.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var j, c, tb bytes.Buffer
+	if err := WriteJSON(&j, o); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteCSV(&c, o); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteTable(&tb, o); err != nil {
+		t.Fatal(err)
+	}
+	return rendered{j.String(), c.String(), tb.String()}
+}
+
+// sameRendered reports the first format in which a and b differ, with the
+// first differing line, or "".
+func sameRendered(a, b rendered) string {
+	for _, f := range []struct{ name, a, b string }{{"JSON", a.json, b.json}, {"CSV", a.csv, b.csv}, {"table", a.table, b.table}} {
+		if f.a != f.b {
+			return f.name + ": " + firstDiff(f.a, f.b)
+		}
+	}
+	return ""
+}
+
+func firstDiff(a, b string) string {
+	al, bl := bytes.Split([]byte(a), []byte("\n")), bytes.Split([]byte(b), []byte("\n"))
+	for i := 0; i < max(len(al), len(bl)); i++ {
+		var x, y []byte
+		if i < len(al) {
+			x = al[i]
+		}
+		if i < len(bl) {
+			y = bl[i]
+		}
+		if !bytes.Equal(x, y) || i >= len(al) || i >= len(bl) {
+			return fmt.Sprintf("line %d:\n  want %s\n  got  %s", i+1, x, y)
+		}
+	}
+	return "differ"
+}
