@@ -1,0 +1,37 @@
+// Package realtime runs the scale model on the wall clock, over TCP: the
+// validation backend of desim. It is a second driver of the same pure
+// sim.Machine the virtual-time engine drives — NeedsRoll, the machine's
+// sim.Die (same streams and seed derivation as the simulator), Tick or
+// TickBy, Deliver — so what it checks is the code the simulator runs, not
+// a copy of it.
+//
+// One Node is one machine. It listens on a TCP address; every machine
+// dials every other one (one connection per ordered pair, the sender
+// dials the receiver), so a node reads n−1 inbound connections and writes
+// n−1 outbound ones. Its ticks are scheduled on the wall clock at
+//
+//	start + (start_i + floor(k·1e9/rate_i)) / speed
+//
+// and logged in scenario time, (wall − start) × speed, so its records are
+// directly comparable with the simulator's (see Node for the timing and
+// overrun rules). The scenario's latency and jitter do not apply: the
+// network provides both.
+//
+// # Wire protocol
+//
+// A connection opens with a HelloSize-byte hello naming the sender and the
+// receiver and carrying the run's Token, then carries one FrameSize-byte
+// frame per message, the clock as an int64 little-endian (the original
+// implementation's payload); see Hello and FrameReader. Every read is a
+// full read (a TCP read may return fewer bytes than asked). A connection
+// whose hello is malformed, late, addressed to another machine or carries
+// another token is closed and logged and never reaches a queue; garbage
+// (a negative or non-increasing clock) or a half frame closes that
+// connection and is logged; the machine keeps running.
+//
+// # Control protocol
+//
+// "desim real" runs each machine as a child process ("desim machine
+// --control") and talks to it with one line of text per message on its
+// standard input and output: see Msg, AppendMsg and ParseMsg.
+package realtime
