@@ -73,43 +73,43 @@ func (l *LogWriter) Flush() error {
 }
 
 // AppendLine appends the part of a log line after the event name and its
-// comma: "time,queue_length,logical_clock\n".
+// comma: "time,queue_length,logical_clock\n". The line is formatted right
+// to left into a small array, two digits at a time, and appended at once.
 func AppendLine(dst []byte, r *Record) []byte {
-	dst = AppendSeconds(dst, r.At)
-	dst = append(dst, ',')
-	dst = appendUint(dst, uint64(r.Queue))
-	dst = append(dst, ',')
-	dst = appendUint(dst, uint64(r.Clock))
-	return append(dst, '\n')
+	var b [3*20 + 14]byte
+	i := len(b) - 1
+	b[i] = '\n'
+	i = putUint(&b, i, uint64(r.Clock))
+	i--
+	b[i] = ','
+	i = putUint(&b, i, uint64(r.Queue))
+	i--
+	b[i] = ','
+	i = putSeconds(&b, i, uint64(r.At))
+	return append(dst, b[i:]...)
 }
 
-// digits2 holds "00" to "99".
-const digits2 = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
-
-// AppendSeconds appends ns nanoseconds (≥ 0) as seconds with exactly 9
-// decimals: 166666666 → "0.166666666".
-func AppendSeconds(dst []byte, ns int64) []byte {
-	dst = appendUint(dst, uint64(ns)/1e9)
-	f := uint64(ns) % 1e9
-	var frac [10]byte
-	frac[0] = '.'
-	frac[9] = byte('0' + f%10)
+// putSeconds writes ns nanoseconds as seconds with 9 decimals so that they
+// end just before b[i], and returns the index of the first digit.
+func putSeconds(b *[74]byte, i int, ns uint64) int {
+	f := ns % 1e9
+	i--
+	b[i] = byte('0' + f%10)
 	f /= 10
-	for i := 7; i >= 1; i -= 2 {
+	for k := 0; k < 4; k++ {
 		d := f % 100 * 2
 		f /= 100
-		frac[i], frac[i+1] = digits2[d], digits2[d+1]
+		i -= 2
+		b[i], b[i+1] = digits2[d], digits2[d+1]
 	}
-	return append(dst, frac[:]...)
+	i--
+	b[i] = '.'
+	return putUint(b, i, ns/1e9)
 }
 
-// appendUint appends v in decimal, two digits at a time.
-func appendUint(dst []byte, v uint64) []byte {
-	if v < 10 {
-		return append(dst, byte('0'+v))
-	}
-	var b [20]byte
-	i := len(b)
+// putUint writes v in decimal so that it ends just before b[i], and returns
+// the index of its first digit.
+func putUint(b *[74]byte, i int, v uint64) int {
 	for v >= 100 {
 		d := v % 100 * 2
 		v /= 100
@@ -123,5 +123,16 @@ func appendUint(dst []byte, v uint64) []byte {
 		i--
 		b[i] = byte('0' + v)
 	}
+	return i
+}
+
+// digits2 holds "00" to "99".
+const digits2 = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+
+// AppendSeconds appends ns nanoseconds (≥ 0) as seconds with exactly 9
+// decimals: 166666666 → "0.166666666".
+func AppendSeconds(dst []byte, ns int64) []byte {
+	var b [74]byte
+	i := putSeconds(&b, len(b), uint64(ns))
 	return append(dst, b[i:]...)
 }

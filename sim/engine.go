@@ -146,7 +146,9 @@ type node struct {
 	die Die
 	// due is the delivery time of the earliest message in the inbox, or
 	// maxTime when it is empty.
-	due   int64
+	due int64
+	// next is the time of the node's next tick.
+	next  int64
 	inbox inbox
 	nrec  int
 	recs  *[recBatch]Record
@@ -196,6 +198,7 @@ func (e *Engine) Reset(seed uint64) {
 		nd.die.Reset(seed, i, e.cfg.Die)
 		nd.inbox.reset()
 		nd.due = maxTime
+		nd.next = e.cfg.Machines[i].Start
 		nd.nrec = 0
 		nd.ticks, nd.delivered = 0, 0
 	}
@@ -260,15 +263,16 @@ func (e *Engine) run() error {
 			nd := te.nd
 			if nd.due <= at {
 				nd.deliver(at)
-				if nd.m.queue.n > MaxQueue {
-					return ErrQueueLimit
-				}
+			}
+			if nd.m.queue.n > MaxQueue {
+				return ErrQueueLimit
 			}
 			face := 0
 			if nd.m.queue.n == 0 {
 				face = nd.die.Roll()
 			}
 			ev, v := nd.m.Tick(face)
+			nd.next = base + te.next
 			if ev >= Broadcast {
 				e.send(nd, ev, v, at)
 			}
@@ -328,17 +332,34 @@ func (e *Engine) send(nd *node, ev Event, v, at int64) {
 		e.sendJitter(i, ev, v, arrive)
 		return
 	}
+	end := e.cfg.Duration
 	if ev != Broadcast {
-		e.nodes[nd.m.PeerID(ev.Peer())].accept(arrive, v)
+		e.nodes[nd.m.PeerID(ev.Peer())].receive(arrive, v, end)
 		e.sent++
 		return
 	}
 	for j := range e.nodes {
 		if j != i {
-			e.nodes[j].accept(arrive, v)
+			e.nodes[j].receive(arrive, v, end)
 		}
 	}
 	e.sent += int64(e.n - 1)
+}
+
+// receive takes a message due at time at (without jitter). When nothing
+// else is in flight to the node and the node does not tick before at, the
+// message is appended to its queue at once: no tick of the node can tell
+// the difference, since without jitter a later message is due no earlier.
+// Otherwise it waits in the inbox.
+func (nd *node) receive(at, v, end int64) {
+	if nd.inbox.n == 0 && at <= nd.next {
+		if at < end {
+			nd.m.Deliver(v)
+			nd.delivered++
+		}
+		return
+	}
+	nd.accept(at, v)
 }
 
 // sendJitter is send when messages have jitter: each copy is due at

@@ -13,8 +13,9 @@ const (
 // slot is one tick as the engine consumes it: its time and its machine's
 // node.
 type slot struct {
-	at int64
-	nd *node
+	at   int64
+	next int64 // the time of the same machine's next tick (same base)
+	nd   *node
 }
 
 // tickEntry is one machine's next tick in the heap.
@@ -127,6 +128,7 @@ func (s *schedule) pop() slot {
 	sl := slot{at: top.at, nd: &s.nodes[top.id]}
 	t := &s.tickers[top.id]
 	t.advance()
+	sl.next = t.next
 	top.at = t.next
 	s.heap.fixTop()
 	return sl
