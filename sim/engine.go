@@ -325,6 +325,11 @@ func (nd *node) deliver(at int64) {
 
 // send sends the value v of the node's tick at time at, whose event is a
 // single send or a broadcast.
+//
+// Without jitter, a copy to a machine with nothing in flight and no tick
+// before the copy is due is appended to its queue at once: no tick of that
+// machine can tell the difference, since without jitter a later message is
+// due no earlier. Otherwise it waits in the machine's inbox.
 func (e *Engine) send(nd *node, ev Event, v, at int64) {
 	arrive := at + e.cfg.Latency
 	i := nd.m.id
@@ -332,34 +337,27 @@ func (e *Engine) send(nd *node, ev Event, v, at int64) {
 		e.sendJitter(i, ev, v, arrive)
 		return
 	}
-	end := e.cfg.Duration
+	lo, hi := 0, len(e.nodes) // a broadcast: every machine but i
 	if ev != Broadcast {
-		e.nodes[nd.m.PeerID(ev.Peer())].receive(arrive, v, end)
+		lo = nd.m.PeerID(ev.Peer())
+		hi = lo + 1
+	}
+	end := e.cfg.Duration
+	for j := lo; j < hi; j++ {
+		if j == i {
+			continue
+		}
+		dst := &e.nodes[j]
 		e.sent++
-		return
-	}
-	for j := range e.nodes {
-		if j != i {
-			e.nodes[j].receive(arrive, v, end)
+		if dst.inbox.n == 0 && arrive <= dst.next {
+			if arrive < end {
+				dst.m.Deliver(v)
+				dst.delivered++
+			}
+			continue
 		}
+		dst.accept(arrive, v)
 	}
-	e.sent += int64(e.n - 1)
-}
-
-// receive takes a message due at time at (without jitter). When nothing
-// else is in flight to the node and the node does not tick before at, the
-// message is appended to its queue at once: no tick of the node can tell
-// the difference, since without jitter a later message is due no earlier.
-// Otherwise it waits in the inbox.
-func (nd *node) receive(at, v, end int64) {
-	if nd.inbox.n == 0 && at <= nd.next {
-		if at < end {
-			nd.m.Deliver(v)
-			nd.delivered++
-		}
-		return
-	}
-	nd.accept(at, v)
 }
 
 // sendJitter is send when messages have jitter: each copy is due at
