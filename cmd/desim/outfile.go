@@ -60,8 +60,21 @@ func (a *atomicFile) Abort() {
 	os.Remove(a.File.Name())
 }
 
-// writeFileAtomic writes data to path through a temporary file.
+// writeFileAtomic writes data to path through a temporary file. A path that
+// names an existing device, pipe or socket (such as /dev/null or
+// /dev/stdout) is written directly: renaming over it would replace it.
 func writeFileAtomic(path string, data []byte) error {
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() && !st.IsDir() {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		_, err = f.Write(data)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}
 	f, err := createAtomic(path)
 	if err != nil {
 		return err
