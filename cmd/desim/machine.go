@@ -158,16 +158,26 @@ func listenErr(addr string, err error) error {
 	return usagef("cannot listen on %s: %v", addr, err)
 }
 
-// machineStandalone runs one machine by hand and writes its log.
-func machineStandalone(e *env, s *scenarios.Scenario, cfg realtime.Config, addr string, peers []string, start time.Time, dir string) error {
+// listenNode listens on addr and returns the machine's node; every
+// failure is a usage error (exit 2).
+func listenNode(cfg realtime.Config, addr string) (*realtime.Node, error) {
 	ln, err := realtime.Listen(addr)
 	if err != nil {
-		return listenErr(addr, err)
+		return nil, listenErr(addr, err)
 	}
 	nd, err := realtime.NewNode(cfg, ln)
 	if err != nil {
 		ln.Close()
-		return usageError{err}
+		return nil, usageError{err}
+	}
+	return nd, nil
+}
+
+// machineStandalone runs one machine by hand and writes its log.
+func machineStandalone(e *env, s *scenarios.Scenario, cfg realtime.Config, addr string, peers []string, start time.Time, dir string) error {
+	nd, err := listenNode(cfg, addr)
+	if err != nil {
+		return err
 	}
 	defer nd.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -252,14 +262,9 @@ func (c *controlSink) Flush() error { return c.w.Flush() }
 // stdin, or "stop", stops the machine.
 func machineControl(e *env, cfg realtime.Config, addr string) error {
 	signal.Ignore(os.Interrupt)
-	ln, err := realtime.Listen(addr)
+	nd, err := listenNode(cfg, addr)
 	if err != nil {
-		return listenErr(addr, err)
-	}
-	nd, err := realtime.NewNode(cfg, ln)
-	if err != nil {
-		ln.Close()
-		return usageError{err}
+		return err
 	}
 	defer nd.Close()
 	out := bufio.NewWriter(e.stdout)
