@@ -317,7 +317,9 @@ func (e *Engine) flush(nd *node) error {
 // machine's queue, in (delivery time, send sequence) order.
 func (nd *node) deliver(at int64) {
 	for nd.due <= at {
-		nd.m.Deliver(nd.inbox.pop())
+		if v := nd.inbox.pop(); !nd.m.tryDeliver(v) {
+			nd.m.Deliver(v)
+		}
 		nd.due = nd.inbox.headTime()
 		nd.delivered++
 	}
@@ -351,12 +353,18 @@ func (e *Engine) send(nd *node, ev Event, v, at int64) {
 		e.sent++
 		if dst.inbox.n == 0 && arrive <= dst.next {
 			if arrive < end {
-				dst.m.Deliver(v)
+				if !dst.m.tryDeliver(v) {
+					dst.m.Deliver(v)
+				}
 				dst.delivered++
 			}
 			continue
 		}
-		dst.accept(arrive, v)
+		// dst.accept, written out so that the common append inlines here.
+		if !dst.inbox.append(arrive, v) {
+			dst.inbox.insert(arrive, v)
+		}
+		dst.due = min(dst.due, arrive)
 	}
 }
 
@@ -404,19 +412,28 @@ type inflight struct {
 
 func (b *inbox) reset() { b.head, b.n, b.last = 0, 0, 0 }
 
-// push inserts a message; appending at the tail is the inlined fast path.
+// push inserts a message in order.
 func (b *inbox) push(at, v int64) {
-	if b.n == len(b.buf) || at < b.last {
+	if !b.append(at, v) {
 		b.insert(at, v)
-		return
+	}
+}
+
+// append adds a message at the tail when it is due no earlier than the
+// tail and there is room, and reports whether it did; insert does the rest.
+// Split so that this common case has no call and inlines into the caller.
+func (b *inbox) append(at, v int64) bool {
+	if b.n == len(b.buf) || at < b.last {
+		return false
 	}
 	it := &b.buf[(b.head+b.n)&b.mask]
 	it.at, it.val = at, v
 	b.n++
 	b.last = at
+	return true
 }
 
-// insert is push's general case: grow if full, then insertion from the tail.
+// insert is append's general case: grow if full, then insertion from the tail.
 //
 //go:noinline
 func (b *inbox) insert(at, v int64) {

@@ -124,6 +124,10 @@ func (m *Machine) PeerID(p int) int {
 // Deliver appends a received clock value to the tail of the queue.
 func (m *Machine) Deliver(v int64) { m.queue.push(v) }
 
+// tryDeliver is Deliver when the queue has room, for the engine's hot path;
+// it reports whether it delivered.
+func (m *Machine) tryDeliver(v int64) bool { return m.queue.tryPush(v) }
+
 // NeedsRoll reports whether the next tick rolls the die: it does exactly
 // when the queue is empty.
 func (m *Machine) NeedsRoll() bool { return m.queue.n == 0 }
@@ -176,11 +180,21 @@ type fifo struct {
 func (f *fifo) reset() { f.head, f.n = 0, 0 }
 
 func (f *fifo) push(v int64) {
-	if f.n == len(f.buf) {
+	if !f.tryPush(v) {
 		f.grow()
+		f.tryPush(v)
+	}
+}
+
+// tryPush appends v when there is room, and reports whether it did. Split
+// from push so that this common case has no call and inlines.
+func (f *fifo) tryPush(v int64) bool {
+	if f.n == len(f.buf) {
+		return false
 	}
 	f.buf[(f.head+f.n)&f.mask] = v
 	f.n++
+	return true
 }
 
 //go:noinline
