@@ -1,10 +1,8 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -97,12 +95,7 @@ Examples:
 func openRun(args []string) (*analysis.Log, *scenarios.Scenario, error) {
 	l, err := analysis.ReadRun(args...)
 	if err != nil {
-		var le *analysis.LogError
-		var pe *fs.PathError
-		if errors.As(err, &le) || errors.As(err, &pe) {
-			return nil, nil, usageError{err}
-		}
-		return nil, nil, err
+		return nil, nil, inputError(err)
 	}
 	if len(args) != 1 {
 		return l, nil, nil
@@ -121,6 +114,15 @@ func openRun(args []string) (*analysis.Log, *scenarios.Scenario, error) {
 	if len(s.Machines) != len(l.Machines) {
 		return nil, nil, usagef("%s: the scenario has %d machines but %s holds %d logs", path, len(s.Machines), args[0], len(l.Machines))
 	}
+	// A desim run's times are already seconds since its start: undo the
+	// reader's rebasing to the earliest line, which moves the whole run
+	// when every machine starts late.
+	for _, recs := range l.Machines {
+		for i := range recs {
+			recs[i].At += l.Offset
+		}
+	}
+	l.Offset = 0
 	return l, s, nil
 }
 

@@ -92,7 +92,13 @@ func writeFileAtomic(path string, data []byte) error {
 // half way removes the files already renamed).
 type outputSet struct {
 	files []*atomicFile
+	stale []string // files removed on Commit: leftovers of an earlier result
 }
+
+// RemoveOnCommit marks files to remove when the set is committed, such as
+// the logs of machines an earlier run in the same directory had and this
+// one has not.
+func (s *outputSet) RemoveOnCommit(paths ...string) { s.stale = append(s.stale, paths...) }
 
 // Create starts the file at path.
 func (s *outputSet) Create(path string) (*atomicFile, error) {
@@ -143,5 +149,40 @@ func (s *outputSet) Commit() error {
 		}
 	}
 	s.files = nil
+	for _, p := range s.stale {
+		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+			return err
+		}
+	}
+	s.stale = nil
 	return nil
+}
+
+// staleRunFiles returns the files of dir that a run of n machines does not
+// write but an earlier run there may have: machine-<i>.csv for i ≥ n and
+// figure.png (redrawn by --plot after the commit).
+func staleRunFiles(dir string, n int) []string {
+	out := []string{filepath.Join(dir, "figure.png")}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		var i int
+		if _, err := fmt.Sscanf(e.Name(), "machine-%d.csv", &i); err == nil && i >= n && e.Name() == fmt.Sprintf("machine-%d.csv", i) {
+			out = append(out, filepath.Join(dir, e.Name()))
+		}
+	}
+	return out
+}
+
+// makeOutDir creates dir (and its parents) and returns a function that
+// removes it again if it is still empty: a failed or interrupted command
+// leaves no empty directory behind.
+func makeOutDir(dir string) (cleanup func(), err error) {
+	_, statErr := os.Stat(dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return func() {}, err
+	}
+	if statErr == nil {
+		return func() {}, nil // it existed before
+	}
+	return func() { os.Remove(dir) }, nil // fails, harmlessly, when not empty
 }

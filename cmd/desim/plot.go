@@ -76,38 +76,24 @@ Examples:
 // returns its figure, titled from RUN/scenario.yaml when there is one.
 // Unreadable or malformed input is a usage error (exit 2).
 func runFigure(args []string) (*analysis.Figure, error) {
-	log, err := analysis.ReadRun(args...)
+	log, s, err := openRun(args)
 	if err != nil {
-		return nil, inputError(err)
+		return nil, err
 	}
 	fig := logFigure(log)
-	if len(args) == 1 {
-		if st, err := os.Stat(args[0]); err == nil && st.IsDir() {
-			yaml := filepath.Join(args[0], "scenario.yaml")
-			if _, err := os.Stat(yaml); err == nil {
-				s, err := scenarios.Load(yaml)
-				if err != nil {
-					return nil, usageError{err}
-				}
-				if len(s.Machines) != len(log.Machines) {
-					return nil, usagef("%s: %d machines, but %s holds the logs of %d", yaml, len(s.Machines), args[0], len(log.Machines))
-				}
-				titleFigure(fig, s)
-			}
-		}
+	if s != nil {
+		titleFigure(fig, s)
 	}
 	return fig, nil
 }
 
 // plotRun draws the figure of the run of s that "desim run" just wrote
 // into dir, reading its logs back, to dir/figure.png.
-func plotRun(dir string, s *scenarios.Scenario) error {
-	log, err := analysis.ReadRun(dir)
+func plotRun(dir string) error {
+	fig, err := runFigure([]string{dir})
 	if err != nil {
 		return err
 	}
-	fig := logFigure(log)
-	titleFigure(fig, s)
 	return writeFigure(filepath.Join(dir, "figure.png"), fig, "png")
 }
 

@@ -175,7 +175,7 @@ func TestPlotBadInput(t *testing.T) {
 		{"missing run", []string{"plot", filepath.Join(out, "nothing"), "-o", filepath.Join(out, "f.png")}, "no such file"},
 		{"malformed log", []string{"plot", bad, "-o", filepath.Join(out, "f.png")}, filepath.Join(bad, "machine-0.csv") + ":2: "},
 		{"not a log", []string{"plot", filepath.Join(dir, "summary.json"), "-o", filepath.Join(out, "f.png")}, "summary.json:1: "},
-		{"machine count", []string{"plot", mismatch, "-o", filepath.Join(out, "f.png")}, "3 machines, but"},
+		{"machine count", []string{"plot", mismatch, "-o", filepath.Join(out, "f.png")}, "the scenario has 3 machines but"},
 		{"bad scenario.yaml", []string{"plot", badYAML, "-o", filepath.Join(out, "f.png")}, "scenario.yaml:2: "},
 		{"bad flag", []string{"plot", dir, "--width", "3"}, "flag provided but not defined"},
 	} {

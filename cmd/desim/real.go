@@ -230,50 +230,41 @@ func (r *realResult) writeTable(w io.Writer) {
 }
 
 // realToDir runs s in real mode and writes its logs, summary.json and
-// scenario.yaml into dir, each atomically. A run that started is written
+// scenario.yaml into dir as one set (all files or none, replacing those of
+// an earlier run there). A run that started is written
 // even if a machine died or it was interrupted (the logs hold what ran); a
 // failure before the start writes nothing.
-func realToDir(ctx context.Context, s *scenarios.Scenario, opt realOptions, dir string) (*realResult, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	files := make([]*atomicFile, len(s.Machines))
-	logs := make([]io.Writer, len(s.Machines))
-	abort := func() {
-		for _, f := range files {
-			if f != nil {
-				f.Abort()
-			}
-		}
-	}
-	for i := range files {
-		f, err := createAtomic(filepath.Join(dir, fmt.Sprintf("machine-%d.csv", i)))
-		if err != nil {
-			abort()
-			return nil, err
-		}
-		files[i], logs[i] = f, f
-	}
-	res, err := runReal(ctx, s, opt, logs)
+func realToDir(ctx context.Context, s *scenarios.Scenario, opt realOptions, dir string) (res *realResult, err error) {
+	cleanup, err := makeOutDir(dir)
 	if err != nil {
-		abort()
 		return nil, err
 	}
-	for i, f := range files {
-		if err := f.Commit(); err != nil {
-			files[i] = nil
-			abort()
+	var set outputSet
+	defer func() {
+		if err != nil {
+			set.Abort()
+			cleanup()
+		}
+	}()
+	logs := make([]io.Writer, len(s.Machines))
+	for i := range logs {
+		f, err := set.Create(filepath.Join(dir, fmt.Sprintf("machine-%d.csv", i)))
+		if err != nil {
 			return nil, err
 		}
-		files[i] = nil
+		logs[i] = f
 	}
-	if err := writeFileAtomic(filepath.Join(dir, "summary.json"), res.summary.marshal()); err != nil {
+	if res, err = runReal(ctx, s, opt, logs); err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, "scenario.yaml"), scenarios.Marshal(s)); err != nil {
+	if err = set.Write(filepath.Join(dir, "summary.json"), res.summary.marshal()); err != nil {
 		return nil, err
 	}
-	return res, nil
+	if err = set.Write(filepath.Join(dir, "scenario.yaml"), scenarios.Marshal(s)); err != nil {
+		return nil, err
+	}
+	set.RemoveOnCommit(staleRunFiles(dir, len(s.Machines))...)
+	return res, set.Commit()
 }
 
 // Timeouts of the parent.

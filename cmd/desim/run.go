@@ -70,7 +70,7 @@ Examples:
 				return err
 			}
 			if *plot {
-				if err := plotRun(dir, s); err != nil {
+				if err := plotRun(dir); err != nil {
 					return err
 				}
 			}
@@ -154,33 +154,35 @@ func simulate(ctx context.Context, s *scenarios.Scenario, logs []io.Writer) (*an
 // runToDir runs s and writes its logs, summary.json and scenario.yaml into
 // dir as one result: all of them, or (on any error) none under its final
 // name.
-func runToDir(ctx context.Context, s *scenarios.Scenario, dir string) (*analysis.Summary, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+func runToDir(ctx context.Context, s *scenarios.Scenario, dir string) (sum *analysis.Summary, err error) {
+	cleanup, err := makeOutDir(dir)
+	if err != nil {
 		return nil, err
 	}
 	var set outputSet
+	defer func() {
+		if err != nil {
+			set.Abort()
+			cleanup()
+		}
+	}()
 	logs := make([]io.Writer, len(s.Machines))
 	for i := range logs {
 		f, err := set.Create(filepath.Join(dir, fmt.Sprintf("machine-%d.csv", i)))
 		if err != nil {
-			set.Abort()
 			return nil, err
 		}
 		logs[i] = f
 	}
-	sum, err := simulate(ctx, s, logs)
-	if err == nil {
-		err = set.Write(filepath.Join(dir, "summary.json"), sum.Marshal())
-	}
-	if err == nil {
-		err = set.Write(filepath.Join(dir, "scenario.yaml"), scenarios.Marshal(s))
-	}
-	if err != nil {
-		set.Abort()
+	if sum, err = simulate(ctx, s, logs); err != nil {
 		return nil, err
 	}
-	if err := set.Commit(); err != nil {
+	if err = set.Write(filepath.Join(dir, "summary.json"), sum.Marshal()); err != nil {
 		return nil, err
 	}
-	return sum, nil
+	if err = set.Write(filepath.Join(dir, "scenario.yaml"), scenarios.Marshal(s)); err != nil {
+		return nil, err
+	}
+	set.RemoveOnCommit(staleRunFiles(dir, len(s.Machines))...)
+	return sum, set.Commit()
 }
