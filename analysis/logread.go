@@ -69,7 +69,9 @@ const MaxLineLen = 4096
 // Every time is then rebased to the earliest first line across the files:
 // Offset holds that time and is subtracted from every At, so that the
 // run's earliest line is at 0. For desim's logs the earliest line is at 0
-// unless every machine has a start offset.
+// unless every machine has a start offset; callers that know a directory
+// holds a desim run (it has a scenario.yaml) add Offset back to keep the
+// run's own time, as desim plot and analyze do. Metrics do not depend on it.
 //
 // Lines end in "\n" or "\r\n"; the last line may lack its newline. Any
 // malformed input is a *LogError naming the file and line: a wrong number
