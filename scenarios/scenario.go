@@ -152,9 +152,10 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // yamlError turns an error of the YAML parser into an Error with the line
 // of the problem. yaml.v3 often reports the line where the enclosing
-// structure began, or none, so the line is found by parsing ever longer
-// prefixes of the file: the first prefix, ending with a whole line, that
-// fails to parse ends at the offending line.
+// structure began, or none, so the line is found by parsing prefixes of the
+// file: the shortest prefix of whole lines that fails to parse ends at the
+// offending line (found by binary search: a prefix of a valid prefix is
+// valid in practice).
 func (p *parser) yamlError(err error, data []byte) error {
 	msg := err.Error()
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
@@ -164,13 +165,19 @@ func (p *parser) yamlError(err error, data []byte) error {
 	}
 	lines := splitLines(data)
 	line := 0
-	if len(data) <= 64<<10 { // quadratic: only for files of a sensible size
-		for k := range lines {
-			if yamlFails(data[:lines[k].end]) {
-				line = k + 1
-				break
+	// Binary search for the shortest failing prefix of whole lines (the
+	// whole file fails): a few parses, whatever the size of the file.
+	if n := len(lines); n > 0 {
+		lo, hi := 1, n
+		for lo < hi {
+			mid := lo + (hi-lo)/2
+			if yamlFails(data[:lines[mid-1].end]) {
+				hi = mid
+			} else {
+				lo = mid + 1
 			}
 		}
+		line = lo
 	}
 	if line == 0 {
 		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"math/bits"
+	"regexp"
 	"strings"
 )
 
@@ -30,9 +31,9 @@ func ParseRate(s string) (Rate, error) {
 	if t == "" {
 		return Rate{}, errors.New("rate is empty")
 	}
-	r, ok := new(big.Rat).SetString(t)
+	r, ok := parseDecimalOrFraction(t)
 	if !ok {
-		return Rate{}, fmt.Errorf("rate %q is not a number (write ticks per second, e.g. 6 or 2.5)", s)
+		return Rate{}, fmt.Errorf("rate %q is not a number (write ticks per second as an integer, a decimal or a fraction, e.g. 6, 2.5 or 1/3)", s)
 	}
 	if r.Sign() <= 0 {
 		return Rate{}, fmt.Errorf("rate %s must be positive", t)
@@ -48,6 +49,27 @@ func ParseRate(s string) (Rate, error) {
 		num: r.Num().Uint64(), den: r.Denom().Uint64(),
 		periodNum: period.Num().Uint64(), periodDen: period.Denom().Uint64(),
 	}, nil
+}
+
+// decimalSyntax is a decimal number: an optional sign, digits, an optional
+// fraction and an optional exponent (no base prefix or underscores).
+var decimalSyntax = regexp.MustCompile(`^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
+
+// parseDecimalOrFraction reads "6", "2.5", "2.5e-1" or "1/3", always in
+// base 10 ("010" is ten, not eight).
+func parseDecimalOrFraction(t string) (*big.Rat, bool) {
+	if num, den, ok := strings.Cut(t, "/"); ok {
+		n, ok1 := new(big.Int).SetString(num, 10)
+		d, ok2 := new(big.Int).SetString(den, 10)
+		if !ok1 || !ok2 || d.Sign() == 0 || strings.ContainsAny(den, "+-") || strings.Contains(t, "_") {
+			return nil, false
+		}
+		return new(big.Rat).SetFrac(n, d), true
+	}
+	if !decimalSyntax.MatchString(t) {
+		return nil, false
+	}
+	return new(big.Rat).SetString(t)
 }
 
 func fits63(x *big.Int) bool { return x.Sign() >= 0 && x.BitLen() <= 63 }

@@ -126,3 +126,24 @@ func TestRateTicksBefore(t *testing.T) {
 		}
 	}
 }
+
+// TestParseRateBase10 pins the syntax: decimals and fractions in base 10
+// only, with no base prefixes or digit separators (Go's big.Rat syntax
+// would read "010/1" as 8 and "0x10" as 16).
+func TestParseRateBase10(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want string // "" for an error
+	}{
+		{"010/1", "10"}, {"010", "10"}, {"07.5", "7.5"}, {"1/3", "1/3"}, {"2.5e-1", "0.25"}, {".5", "0.5"},
+		{"0x10", ""}, {"0b11", ""}, {"0o7", ""}, {"1_0", ""}, {"1/0x3", ""}, {"1/-3", ""}, {"1e", ""}, {"/3", ""}, {"3/", ""},
+	} {
+		r, err := sim.ParseRate(c.in)
+		switch {
+		case c.want == "" && err == nil:
+			t.Errorf("ParseRate(%q) = %s, want an error", c.in, r)
+		case c.want != "" && (err != nil || r.String() != c.want):
+			t.Errorf("ParseRate(%q) = %v, %v; want %s", c.in, r, err, c.want)
+		}
+	}
+}
