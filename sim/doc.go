@@ -52,3 +52,11 @@
 // Lemire's multiply-and-reject method (see Die.Roll), which is unbiased and
 // platform independent.
 package sim
+
+// ModelVersion numbers the behaviour of the model, the engine and their
+// random streams: two desims with the same ModelVersion give the same runs
+// for the same scenario and seed. It changes whenever a change alters any
+// run's records (the golden files under testdata/golden would change too),
+// and sweep states record it so that runs of different versions are never
+// combined.
+const ModelVersion = 1

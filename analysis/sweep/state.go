@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"desim/scenarios"
+	"desim/sim"
 )
 
 // StateFormat names the state file format; StateVersion is its version.
@@ -47,12 +48,14 @@ func mulDiv(a, b, c uint64) uint64 {
 // interruption, or a shard's result. It holds exact sums, so states merge
 // to the same bits as an uninterrupted, unsharded sweep.
 type State struct {
-	Format   string    `json:"format"`
-	Version  int       `json:"version"`
+	Format  string `json:"format"`
+	Version int    `json:"version"`
+	// Model is sim.ModelVersion of the desim that ran the seeds: runs of
+	// different model versions may differ and are never combined.
+	Model    int       `json:"model"`
 	Complete bool      `json:"complete"` // every seed of the range (or of the shard) is done
 	Seeds    SeedRange `json:"seeds"`    // the whole sweep's seeds
 	Shard    *Shard    `json:"shard,omitempty"`
-	Workers  int       `json:"-"`
 	// Scenarios in the order given on the command line.
 	Scenarios []StateScenario `json:"scenarios"`
 }
@@ -76,7 +79,7 @@ func (s *State) Range() (SeedRange, error) {
 
 // NewState returns the empty state of a sweep.
 func NewState(scs []*scenarios.Scenario, seeds SeedRange, shard *Shard) *State {
-	st := &State{Format: StateFormat, Version: StateVersion, Seeds: seeds, Shard: shard}
+	st := &State{Format: StateFormat, Version: StateVersion, Model: sim.ModelVersion, Seeds: seeds, Shard: shard}
 	for _, s := range scs {
 		c := *s
 		c.Seed = 0
@@ -118,6 +121,9 @@ func ParseState(file string, data []byte) (*State, error) {
 	}
 	if s.Version != StateVersion {
 		return nil, fmt.Errorf("%s: sweep state version %d, this desim reads version %d", file, s.Version, StateVersion)
+	}
+	if s.Model != sim.ModelVersion {
+		return nil, fmt.Errorf("%s: made by a desim whose model version is %d, this one's is %d: its runs would not match, rerun the sweep", file, s.Model, sim.ModelVersion)
 	}
 	if s.Seeds.From == 0 || s.Seeds.To < s.Seeds.From {
 		return nil, fmt.Errorf("%s: bad seed range %d-%d", file, s.Seeds.From, s.Seeds.To)
@@ -202,7 +208,7 @@ func Merge(files []string, states []*State) (*State, error) {
 	if first.Shard != nil {
 		n = first.Shard.N
 	}
-	seen := make([]string, n)
+	seen := map[int]string{} // shard K → its file; at most len(states) entries
 	for i, s := range states {
 		if err := SameSweep(first, s); err != nil {
 			return nil, fmt.Errorf("%s and %s are not shards of one sweep: %v", files[0], files[i], err)
@@ -214,7 +220,7 @@ func Merge(files []string, states []*State) (*State, error) {
 		if sn != n {
 			return nil, fmt.Errorf("%s is shard %d/%d but %s is of %d shards", files[i], k, sn, files[0], n)
 		}
-		if seen[k] != "" {
+		if _, dup := seen[k]; dup {
 			return nil, fmt.Errorf("shard %d/%d given twice: %s and %s", k, n, seen[k], files[i])
 		}
 		seen[k] = files[i]
@@ -225,13 +231,15 @@ func Merge(files []string, states []*State) (*State, error) {
 			}
 		}
 	}
-	for k, f := range seen {
-		if f == "" {
-			sr, _ := Shard{K: k, N: n}.Range(first.Seeds)
-			return nil, fmt.Errorf("shard %d/%d (seeds %d-%d) is missing", k, n, sr.From, sr.To)
+	if len(seen) < n {
+		k := 0
+		for seen[k] != "" { // the first missing shard: at most len(states) steps
+			k++
 		}
+		sr, _ := Shard{K: k, N: n}.Range(first.Seeds)
+		return nil, fmt.Errorf("shard %d/%d (seeds %d-%d) is missing", k, n, sr.From, sr.To)
 	}
-	out := &State{Format: StateFormat, Version: StateVersion, Seeds: first.Seeds, Complete: true}
+	out := &State{Format: StateFormat, Version: StateVersion, Model: sim.ModelVersion, Seeds: first.Seeds, Complete: true}
 	for i := range first.Scenarios {
 		acc := &Scenario{Stats: make([][]Stat, len(first.Scenarios[i].Stats))}
 		for m := range acc.Stats {

@@ -224,6 +224,7 @@ func TestParseStateRejects(t *testing.T) {
 		{"wrong format", mutate(t, good, func(m map[string]any) { m["format"] = "desim-summary" }), `format "desim-summary"`},
 		{"no format", mutate(t, good, func(m map[string]any) { delete(m, "format") }), "not a sweep state file"},
 		{"future version", mutate(t, good, func(m map[string]any) { m["version"] = 2 }), "version 2"},
+		{"other model version", mutate(t, good, func(m map[string]any) { m["model"] = 0 }), "model version is 0"},
 		{"seed 0", mutate(t, good, func(m map[string]any) { m["seeds"] = map[string]any{"from": 0, "to": 40} }), "bad seed range 0-40"},
 		{"reversed seeds", mutate(t, good, func(m map[string]any) { m["seeds"] = map[string]any{"from": 40, "to": 1} }), "bad seed range 40-1"},
 		{"negative seed", mutate(t, good, func(m map[string]any) { m["seeds"] = map[string]any{"from": -1, "to": 40} }), "not a sweep state file"},

@@ -74,6 +74,9 @@ Examples:
 			if *workers < 1 {
 				return usagef("--workers %d: need at least 1", *workers)
 			}
+			if st, err := os.Stat(*out); *out != "" && err == nil && st.IsDir() {
+				return usagef("-o %s: is a directory; give a file name", *out)
+			}
 			seeds, err := parseSeeds(*seedsF)
 			if err != nil {
 				return err
@@ -144,10 +147,7 @@ Examples:
 				if !errors.Is(runErr, sweep.ErrInterrupted) {
 					return runErr
 				}
-				partial := "desim-sweep.partial.json"
-				if *out != "" {
-					partial = *out + ".partial.json"
-				}
+				partial := partialPath(*out)
 				state.Complete = false
 				if err := writeFileAtomic(partial, state.Marshal()); err != nil {
 					return fmt.Errorf("interrupted, and the partial result could not be saved: %v", err)
@@ -171,12 +171,21 @@ Examples:
 			if err := writeSweepOutput(e, state, *out, *asJSON, *asCSV); err != nil {
 				return err // the partial file, if any, stays for another try
 			}
-			if *resume != "" && *out != "" && *resume == *out+".partial.json" {
-				os.Remove(*resume)
+			if *resume != "" && filepath.Clean(*resume) == filepath.Clean(partialPath(*out)) {
+				os.Remove(*resume) // the result is written: the partial file has served
 			}
 			return nil
 		}
 	},
+}
+
+// partialPath is where an interrupted sweep writing to out saves its
+// completed runs.
+func partialPath(out string) string {
+	if out == "" || out == "-" {
+		return "desim-sweep.partial.json"
+	}
+	return out + ".partial.json"
 }
 
 // writeSweepOutput writes a complete state's result as a table, JSON or CSV.
