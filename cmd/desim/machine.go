@@ -106,8 +106,8 @@ Example, three machines of A3 on one host, in three terminals:
 				return usagef("%v", err)
 			}
 			run := s.Config(s.Seed)
-			if err := realtime.CheckSpeed(&run, *speed); err != nil {
-				return usagef("--speed: %v", err)
+			if err := realtime.CheckRun(&run, *speed); err != nil {
+				return usagef("%s: %v", s.Name, err)
 			}
 			if *timeout <= 0 {
 				return usagef("--connect-timeout must be positive")

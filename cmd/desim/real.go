@@ -150,8 +150,8 @@ type realOptions struct {
 
 func (o *realOptions) check(s *scenarios.Scenario) error {
 	run := s.Config(s.Seed)
-	if err := realtime.CheckSpeed(&run, o.speed); err != nil {
-		return usagef("--speed: %v", err)
+	if err := realtime.CheckRun(&run, o.speed); err != nil {
+		return usagef("%s: %v", s.Name, err)
 	}
 	if o.connectTimeout <= 0 {
 		return usagef("--connect-timeout must be positive")
@@ -601,10 +601,19 @@ func (p *prefixWriter) Write(b []byte) (int, error) {
 		if i < 0 {
 			break
 		}
-		p.w.Write(append([]byte(p.prefix), p.buf[:i+1]...))
+		p.w.Write(p.prefixed(p.buf[:i+1]))
 		p.buf = p.buf[i+1:]
 	}
 	return len(b), nil
+}
+
+// prefixed returns line with the prefix, unless it already starts with it
+// (the machines' own messages name their machine).
+func (p *prefixWriter) prefixed(line []byte) []byte {
+	if bytes.HasPrefix(line, []byte(p.prefix)) {
+		return append([]byte(nil), line...)
+	}
+	return append([]byte(p.prefix), line...)
 }
 
 // flush writes a last unterminated line.
@@ -612,7 +621,7 @@ func (p *prefixWriter) flush() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if len(p.buf) > 0 {
-		p.w.Write(append(append([]byte(p.prefix), p.buf...), '\n'))
+		p.w.Write(append(p.prefixed(p.buf), '\n'))
 		p.buf = nil
 	}
 }

@@ -27,9 +27,12 @@ const (
 	MaxWallRate = 20000
 	// DefaultConnectTimeout is how long Connect waits for every link.
 	DefaultConnectTimeout = 10 * time.Second
-	// maxPending bounds the connections accepted but not yet through their
-	// hello; further ones are closed at once.
-	maxPending = 64
+	// MaxMachines is the most machines of a real run.
+	MaxMachines = 200
+	// minPending is the least number of connections accepted but not yet
+	// through their hello (2(N−1) when larger); further ones are closed at
+	// once.
+	minPending = 64
 	// writeTimeout bounds one message write: a peer that has stopped
 	// reading for that long is treated as gone.
 	writeTimeout = 2 * time.Second
@@ -61,9 +64,14 @@ type Config struct {
 	Logf func(format string, args ...any)
 }
 
-// CheckSpeed reports whether a run at speed stays within MaxSpeed and
-// MaxWallRate.
-func CheckSpeed(run *sim.Config, speed float64) error {
+// CheckRun reports whether a run can go in real mode at speed: at most
+// MaxMachines machines (one process and 2(N−1) connections each), a speed
+// in (0, MaxSpeed], and no machine ticking more than MaxWallRate times a
+// wall second.
+func CheckRun(run *sim.Config, speed float64) error {
+	if n := len(run.Machines); n > MaxMachines {
+		return fmt.Errorf("%d machines; real mode runs at most %d (one process and %d connections per machine)", n, MaxMachines, 2*(MaxMachines-1))
+	}
 	if math.IsNaN(speed) || speed <= 0 || speed > MaxSpeed {
 		return fmt.Errorf("speed %g is not in (0, %d]", speed, MaxSpeed)
 	}
@@ -168,7 +176,7 @@ func NewNode(cfg Config, ln net.Listener) (*Node, error) {
 	if cfg.ID < 0 || cfg.ID >= n {
 		return nil, fmt.Errorf("machine id %d is not in 0..%d", cfg.ID, n-1)
 	}
-	if err := CheckSpeed(&cfg.Run, cfg.Speed); err != nil {
+	if err := CheckRun(&cfg.Run, cfg.Speed); err != nil {
 		return nil, err
 	}
 	if cfg.ConnectTimeout <= 0 {
@@ -178,7 +186,7 @@ func NewNode(cfg Config, ln net.Listener) (*Node, error) {
 	nd := &Node{
 		cfg: cfg, id: cfg.ID, n: n, speed: cfg.Speed, ln: ln,
 		logf:     cfg.Logf,
-		pending:  make(chan struct{}, maxPending),
+		pending:  make(chan struct{}, max(minPending, 2*(n-1))),
 		in:       make([]*inLink, n),
 		inChange: make(chan struct{}, 1),
 		conns:    map[net.Conn]struct{}{},
@@ -215,7 +223,7 @@ func (nd *Node) accept() {
 		select {
 		case nd.pending <- struct{}{}:
 		default:
-			nd.logf("machine %d: closed a connection from %s: more than %d connections are waiting for their hello", nd.id, c.RemoteAddr(), maxPending)
+			nd.logf("machine %d: closed a connection from %s: more than %d connections are waiting for their hello", nd.id, c.RemoteAddr(), cap(nd.pending))
 			c.Close()
 			continue
 		}

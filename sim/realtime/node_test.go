@@ -678,13 +678,13 @@ func TestOverrun(t *testing.T) {
 	}
 }
 
-func TestCheckSpeed(t *testing.T) {
+func TestCheckRun(t *testing.T) {
 	cfg := runConfig(10, 10, "6", "6", "1")
 	for _, c := range []struct {
 		speed float64
 		ok    bool
 	}{{1, true}, {20, true}, {0.5, true}, {3000, true}, {0, false}, {-1, false}, {4000, false}, {20000, false}} {
-		if err := realtime.CheckSpeed(&cfg, c.speed); (err == nil) != c.ok {
+		if err := realtime.CheckRun(&cfg, c.speed); (err == nil) != c.ok {
 			t.Errorf("speed %g: %v", c.speed, err)
 		}
 	}
