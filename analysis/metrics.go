@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"desim/sim"
+	"strconv"
 )
 
 // MachineMetrics are one machine's per-run metrics, as in summary.json.
@@ -27,6 +28,47 @@ type MachineMetrics struct {
 	Drift        float64 `json:"drift"`         // ClockSlope minus the run's largest ClockSlope (≤ 0)
 	MeanJump     float64 `json:"mean_jump"`     // mean difference between consecutive logged clocks
 	MaxJump      int64   `json:"max_jump"`      // largest difference between consecutive logged clocks
+}
+
+// MetricNames lists the per-run metrics of MachineMetrics after id and
+// rate, by their JSON names, in summary.json's order.
+var MetricNames = []string{
+	"ticks", "receives", "sends", "internals", "messages_sent",
+	"final_clock", "final_queue", "max_queue",
+	"clock_slope", "queue_slope", "drift", "mean_jump", "max_jump",
+}
+
+// Metric returns the metric MetricNames[k] as a float64.
+func (m *MachineMetrics) Metric(k int) float64 {
+	switch k {
+	case 0:
+		return float64(m.Ticks)
+	case 1:
+		return float64(m.Receives)
+	case 2:
+		return float64(m.Sends)
+	case 3:
+		return float64(m.Internals)
+	case 4:
+		return float64(m.MessagesSent)
+	case 5:
+		return float64(m.FinalClock)
+	case 6:
+		return float64(m.FinalQueue)
+	case 7:
+		return float64(m.MaxQueue)
+	case 8:
+		return m.ClockSlope
+	case 9:
+		return m.QueueSlope
+	case 10:
+		return m.Drift
+	case 11:
+		return m.MeanJump
+	case 12:
+		return float64(m.MaxJump)
+	}
+	panic("analysis: no metric " + strconv.Itoa(k))
 }
 
 // Accumulator computes MachineMetrics from a stream of records in O(1)

@@ -324,12 +324,11 @@ func (f *Figure) draw(c draw.Canvas, perDot int, title titleStyle) {
 	// Panels.
 	lp, rp := f.panel("logical clock"), f.panel("queue length (messages)")
 	tmax := 0.0
-	var cmin, cmax, qmax int64
+	var cmax, qmax int64 // both axes start at 0: clocks and queues are never negative
 	for _, s := range f.Series {
 		for _, r := range s.Records {
 			tmax = max(tmax, float64(r.At)/1e9)
-			cmin, cmax = min(cmin, r.Clock), max(cmax, r.Clock)
-			qmax = max(qmax, r.Queue)
+			cmax, qmax = max(cmax, r.Clock), max(qmax, r.Queue)
 		}
 	}
 	if f.Duration > 0 {
@@ -339,7 +338,7 @@ func (f *Figure) draw(c draw.Canvas, perDot int, title titleStyle) {
 		tmax = 1
 	}
 	lp.X.Min, lp.X.Max, rp.X.Min, rp.X.Max = 0, tmax, 0, tmax
-	lp.Y.Min, lp.Y.Max = float64(cmin), float64(max(cmax, cmin+1))
+	lp.Y.Min, lp.Y.Max = 0, float64(max(cmax, 1))
 	rp.Y.Min, rp.Y.Max = 0, float64(max(qmax, 1))
 
 	area := c

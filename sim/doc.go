@@ -9,7 +9,7 @@
 // the original logical_step:
 //
 //  1. if the queue is not empty, pop its head m and set C = max(C, m)
-//     (a receive; the die is not rolled, face must be 0);
+//     (a receive; the die is not rolled and face is ignored);
 //  2. otherwise, with the die face f in 1..R handed in by the caller:
 //     f in 1..N-1 sends C to peer f-1, f = N sends C to every peer, and
 //     f > N is an internal event;

@@ -13,7 +13,8 @@ const (
 	// MaxDuration is the longest run, in ns (10^7 s).
 	MaxDuration = int64(1e16)
 	// MaxQueue is the most messages a queue may hold before the run stops
-	// with ErrQueueLimit (8 bytes each: 1 GiB).
+	// with ErrQueueLimit, checked at the machine's ticks (8 bytes each:
+	// 1 GiB of messages, in a buffer of up to 2 GiB while it grows).
 	MaxQueue = 1 << 27
 	// maxMachines bounds the machine count so that stream keys fit.
 	maxMachines = 1 << 20
@@ -31,7 +32,7 @@ type MachineConfig struct {
 	Start int64
 }
 
-// Config is one run: everything the engine needs besides nothing else.
+// Config is one run: everything the engine needs, and nothing else.
 type Config struct {
 	// Seed selects the random streams (see StreamSeed).
 	Seed uint64
@@ -339,11 +340,7 @@ func (e *Engine) send(nd *node, ev Event, v, at int64) {
 		e.sendJitter(i, ev, v, arrive)
 		return
 	}
-	lo, hi := 0, len(e.nodes) // a broadcast: every machine but i
-	if ev != Broadcast {
-		lo = nd.m.PeerID(ev.Peer())
-		hi = lo + 1
-	}
+	lo, hi := nd.m.Recipients(ev)
 	end := e.cfg.Duration
 	for j := lo; j < hi; j++ {
 		if j == i {
@@ -372,8 +369,9 @@ func (e *Engine) send(nd *node, ev Event, v, at int64) {
 // arrive plus its link's uniform jitter in [0, Jitter], raised if need be
 // to the link's previous delivery time so that a link never reorders.
 func (e *Engine) sendJitter(i int, ev Event, v, arrive int64) {
-	for j := range e.nodes {
-		if j == i || ev != Broadcast && j != e.nodes[i].m.PeerID(ev.Peer()) {
+	lo, hi := e.nodes[i].m.Recipients(ev)
+	for j := lo; j < hi; j++ {
+		if j == i {
 			continue
 		}
 		l := &e.links[i*e.n+j]

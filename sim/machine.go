@@ -121,6 +121,22 @@ func (m *Machine) PeerID(p int) int {
 	return p + 1
 }
 
+// Recipients returns the machines that a tick with event ev sends to, as
+// the range [lo, hi) of machine indices less the machine itself: the one
+// peer of a single send, every other machine for a broadcast (peer 0
+// first), none for a receive or an internal event. A driver sends the
+// value Tick returned to each of them, in index order.
+func (m *Machine) Recipients(ev Event) (lo, hi int) {
+	switch {
+	case ev == Broadcast:
+		return 0, m.n
+	case ev.IsSend():
+		j := m.PeerID(ev.Peer())
+		return j, j + 1
+	}
+	return 0, 0
+}
+
 // Deliver appends a received clock value to the tail of the queue.
 func (m *Machine) Deliver(v int64) { m.queue.push(v) }
 

@@ -27,44 +27,7 @@ import (
 
 // Metrics lists the per-run metrics aggregated, in summary.json's order
 // (rate, a constant, is reported per machine instead).
-var Metrics = []string{
-	"ticks", "receives", "sends", "internals", "messages_sent",
-	"final_clock", "final_queue", "max_queue",
-	"clock_slope", "queue_slope", "drift", "mean_jump", "max_jump",
-}
-
-// metricValue returns metric k of Metrics.
-func metricValue(m *analysis.MachineMetrics, k int) float64 {
-	switch k {
-	case 0:
-		return float64(m.Ticks)
-	case 1:
-		return float64(m.Receives)
-	case 2:
-		return float64(m.Sends)
-	case 3:
-		return float64(m.Internals)
-	case 4:
-		return float64(m.MessagesSent)
-	case 5:
-		return float64(m.FinalClock)
-	case 6:
-		return float64(m.FinalQueue)
-	case 7:
-		return float64(m.MaxQueue)
-	case 8:
-		return m.ClockSlope
-	case 9:
-		return m.QueueSlope
-	case 10:
-		return m.Drift
-	case 11:
-		return m.MeanJump
-	case 12:
-		return float64(m.MaxJump)
-	}
-	panic("sweep: no metric")
-}
+var Metrics = analysis.MetricNames
 
 // Scenario is the state of one scenario of a sweep: the stats of every
 // machine and metric, and the seeds done.
@@ -233,7 +196,7 @@ func Run(ctx context.Context, st *Scenario, from, to uint64, opt Options) error 
 					for i := range ms {
 						s := local.Stats[i]
 						for k := range s {
-							s[k].Add(metricValue(&ms[i], k), seed)
+							s[k].Add(ms[i].Metric(k), seed)
 						}
 					}
 					done++

@@ -87,9 +87,11 @@ func writeFileAtomic(path string, data []byte) error {
 }
 
 // outputSet writes several files as one result: each goes to a temporary
-// file, and Commit renames them into place only once all are complete, so
-// a failure leaves none of them under its final name (a rename that fails
-// half way removes the files already renamed).
+// file, and Commit renames them into place only once all are complete.
+// Any failure before Commit leaves the directory as it was. A rename that
+// fails half way through Commit (rare: the targets were checked first)
+// removes the files already renamed, so no mix of two runs remains, but
+// the earlier run's files of those names are then gone too.
 type outputSet struct {
 	files []*atomicFile
 	stale []string // files removed on Commit: leftovers of an earlier result

@@ -126,12 +126,24 @@ Examples:
 	},
 }
 
-// validateMetric is one metric of summary.json as compared.
+// validateMetric is one metric of summary.json as compared: metric k of
+// analysis.MetricNames.
 type validateMetric struct {
 	name string
-	get  func(m *analysis.MachineMetrics) float64
+	k    int
 	kind metricKind
 }
+
+func (v validateMetric) get(m *analysis.MachineMetrics) float64 { return m.Metric(v.k) }
+
+// validateMetrics are every metric of summary.json but the rate.
+var validateMetrics = func() []validateMetric {
+	var out []validateMetric
+	for k, name := range analysis.MetricNames {
+		out = append(out, validateMetric{name: name, k: k, kind: metricKinds[k]})
+	}
+	return out
+}()
 
 // metricKind decides a metric's resolution in real mode (see resolution).
 type metricKind uint8
@@ -143,20 +155,12 @@ const (
 	kindJump                    // mean_jump
 )
 
-var validateMetrics = []validateMetric{
-	{"ticks", func(m *analysis.MachineMetrics) float64 { return float64(m.Ticks) }, kindTicks},
-	{"receives", func(m *analysis.MachineMetrics) float64 { return float64(m.Receives) }, kindCount},
-	{"sends", func(m *analysis.MachineMetrics) float64 { return float64(m.Sends) }, kindCount},
-	{"internals", func(m *analysis.MachineMetrics) float64 { return float64(m.Internals) }, kindCount},
-	{"messages_sent", func(m *analysis.MachineMetrics) float64 { return float64(m.MessagesSent) }, kindCount},
-	{"final_clock", func(m *analysis.MachineMetrics) float64 { return float64(m.FinalClock) }, kindCount},
-	{"final_queue", func(m *analysis.MachineMetrics) float64 { return float64(m.FinalQueue) }, kindCount},
-	{"max_queue", func(m *analysis.MachineMetrics) float64 { return float64(m.MaxQueue) }, kindCount},
-	{"clock_slope", func(m *analysis.MachineMetrics) float64 { return m.ClockSlope }, kindRate},
-	{"queue_slope", func(m *analysis.MachineMetrics) float64 { return m.QueueSlope }, kindRate},
-	{"drift", func(m *analysis.MachineMetrics) float64 { return m.Drift }, kindRate},
-	{"mean_jump", func(m *analysis.MachineMetrics) float64 { return m.MeanJump }, kindJump},
-	{"max_jump", func(m *analysis.MachineMetrics) float64 { return float64(m.MaxJump) }, kindCount},
+// metricKinds is the kind of each of analysis.MetricNames.
+var metricKinds = []metricKind{
+	kindTicks, kindCount, kindCount, kindCount, kindCount, // ticks, receives, sends, internals, messages_sent
+	kindCount, kindCount, kindCount, // final_clock, final_queue, max_queue
+	kindRate, kindRate, kindRate, // clock_slope, queue_slope, drift
+	kindJump, kindCount, // mean_jump, max_jump
 }
 
 // relResolution is the real mode's resolution of rates and mean jumps,

@@ -521,11 +521,10 @@ func (nd *Node) Run(ctx context.Context, start time.Time, sink sim.Sink) (Stats,
 			face = die.Roll()
 		}
 		ev, v := m.TickBy(face, 1+skip)
-		if ev >= sim.Broadcast {
-			for p := 0; p < nd.n-1; p++ {
-				if ev == sim.Broadcast || ev.Peer() == p {
-					nd.send(&st, broken, m.PeerID(p), v)
-				}
+		lo, hi := m.Recipients(ev)
+		for j := lo; j < hi; j++ {
+			if j != nd.id {
+				nd.send(&st, broken, j, v)
 			}
 		}
 		at := int64(math.Round(float64(now.Sub(t0)) * nd.speed))
