@@ -2,8 +2,11 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+
+	"desim/scenarios"
 )
 
 // atomicFile is an output file written under a temporary name in its
@@ -187,4 +190,43 @@ func makeOutDir(dir string) (cleanup func(), err error) {
 		return func() {}, nil // it existed before
 	}
 	return func() { os.Remove(dir) }, nil // fails, harmlessly, when not empty
+}
+
+// writeRunDir writes a run's result into dir as one set: the machines' logs
+// machine-<i>.csv, which run fills and for which it returns the content of
+// summary.json, and scenario.yaml. Leftovers of an earlier run in dir go
+// (see staleRunFiles); on any error nothing of this run stays, and a
+// directory made for it is removed.
+func writeRunDir(dir string, s *scenarios.Scenario, run func(logs []io.Writer) (summary []byte, err error)) (err error) {
+	cleanup, err := makeOutDir(dir)
+	if err != nil {
+		return err
+	}
+	var set outputSet
+	defer func() {
+		if err != nil {
+			set.Abort()
+			cleanup()
+		}
+	}()
+	logs := make([]io.Writer, len(s.Machines))
+	for i := range logs {
+		f, err := set.Create(filepath.Join(dir, fmt.Sprintf("machine-%d.csv", i)))
+		if err != nil {
+			return err
+		}
+		logs[i] = f
+	}
+	summary, err := run(logs)
+	if err != nil {
+		return err
+	}
+	if err = set.Write(filepath.Join(dir, "summary.json"), summary); err != nil {
+		return err
+	}
+	if err = set.Write(filepath.Join(dir, "scenario.yaml"), scenarios.Marshal(s)); err != nil {
+		return err
+	}
+	set.RemoveOnCommit(staleRunFiles(dir, len(s.Machines))...)
+	return set.Commit()
 }

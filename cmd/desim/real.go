@@ -235,36 +235,14 @@ func (r *realResult) writeTable(w io.Writer) {
 // even if a machine died or it was interrupted (the logs hold what ran); a
 // failure before the start writes nothing.
 func realToDir(ctx context.Context, s *scenarios.Scenario, opt realOptions, dir string) (res *realResult, err error) {
-	cleanup, err := makeOutDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var set outputSet
-	defer func() {
-		if err != nil {
-			set.Abort()
-			cleanup()
-		}
-	}()
-	logs := make([]io.Writer, len(s.Machines))
-	for i := range logs {
-		f, err := set.Create(filepath.Join(dir, fmt.Sprintf("machine-%d.csv", i)))
-		if err != nil {
+	err = writeRunDir(dir, s, func(logs []io.Writer) ([]byte, error) {
+		var err error
+		if res, err = runReal(ctx, s, opt, logs); err != nil {
 			return nil, err
 		}
-		logs[i] = f
-	}
-	if res, err = runReal(ctx, s, opt, logs); err != nil {
-		return nil, err
-	}
-	if err = set.Write(filepath.Join(dir, "summary.json"), res.summary.marshal()); err != nil {
-		return nil, err
-	}
-	if err = set.Write(filepath.Join(dir, "scenario.yaml"), scenarios.Marshal(s)); err != nil {
-		return nil, err
-	}
-	set.RemoveOnCommit(staleRunFiles(dir, len(s.Machines))...)
-	return res, set.Commit()
+		return res.summary.marshal(), nil
+	})
+	return res, err
 }
 
 // Timeouts of the parent.

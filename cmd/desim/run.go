@@ -155,34 +155,12 @@ func simulate(ctx context.Context, s *scenarios.Scenario, logs []io.Writer) (*an
 // dir as one result: all of them, or (on any error) none under its final
 // name.
 func runToDir(ctx context.Context, s *scenarios.Scenario, dir string) (sum *analysis.Summary, err error) {
-	cleanup, err := makeOutDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var set outputSet
-	defer func() {
-		if err != nil {
-			set.Abort()
-			cleanup()
-		}
-	}()
-	logs := make([]io.Writer, len(s.Machines))
-	for i := range logs {
-		f, err := set.Create(filepath.Join(dir, fmt.Sprintf("machine-%d.csv", i)))
-		if err != nil {
+	err = writeRunDir(dir, s, func(logs []io.Writer) ([]byte, error) {
+		var err error
+		if sum, err = simulate(ctx, s, logs); err != nil {
 			return nil, err
 		}
-		logs[i] = f
-	}
-	if sum, err = simulate(ctx, s, logs); err != nil {
-		return nil, err
-	}
-	if err = set.Write(filepath.Join(dir, "summary.json"), sum.Marshal()); err != nil {
-		return nil, err
-	}
-	if err = set.Write(filepath.Join(dir, "scenario.yaml"), scenarios.Marshal(s)); err != nil {
-		return nil, err
-	}
-	set.RemoveOnCommit(staleRunFiles(dir, len(s.Machines))...)
-	return sum, set.Commit()
+		return sum.Marshal(), nil
+	})
+	return sum, err
 }
