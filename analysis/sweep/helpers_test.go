@@ -3,11 +3,10 @@ package sweep
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
-	_ "desim/internal/golden" // registers -update for "go test ./... -update"
+	"desim/internal/golden"
 	"desim/scenarios"
 )
 
@@ -98,19 +97,5 @@ func sameRendered(a, b rendered) string {
 	return ""
 }
 
-func firstDiff(a, b string) string {
-	al, bl := bytes.Split([]byte(a), []byte("\n")), bytes.Split([]byte(b), []byte("\n"))
-	for i := 0; i < max(len(al), len(bl)); i++ {
-		var x, y []byte
-		if i < len(al) {
-			x = al[i]
-		}
-		if i < len(bl) {
-			y = bl[i]
-		}
-		if !bytes.Equal(x, y) || i >= len(al) || i >= len(bl) {
-			return fmt.Sprintf("line %d:\n  want %s\n  got  %s", i+1, x, y)
-		}
-	}
-	return "differ"
-}
+// firstDiff describes the first differing line of a and b.
+func firstDiff(a, b string) string { return golden.FirstDiff([]byte(a), []byte(b)) }

@@ -278,21 +278,7 @@ func TestMergeRefuses(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(dir, "result-"+strings.ReplaceAll(c.name, " ", "-")+".json")
 			r := desim(append(append([]string{"merge"}, c.files...), "--json", "-o", out)...)
-			if r.code != 2 {
-				t.Errorf("exit %d, want 2; stderr:\n%s", r.code, r.stderr)
-			}
-			noPanic(t, "stderr", r.stderr)
-			for _, w := range c.want {
-				if !strings.Contains(r.stderr, w) {
-					t.Errorf("stderr does not mention %q:\n%s", w, r.stderr)
-				}
-			}
-			if _, err := os.Stat(out); err == nil {
-				t.Errorf("a refused merge wrote %s", out)
-			}
-			if r.stdout != "" {
-				t.Errorf("stdout: %s", r.stdout)
-			}
+			sweepRefused(t, r, out, c.want...)
 		})
 	}
 }
@@ -337,19 +323,7 @@ func TestSweepBadFlags(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out.json")
 			r := desim(append(append([]string{"sweep"}, c.args...), "--quiet", "-o", out)...)
-			if r.code != 2 {
-				t.Errorf("exit %d, want 2; stderr:\n%s", r.code, r.stderr)
-			}
-			if !strings.Contains(r.stderr, c.want) {
-				t.Errorf("stderr does not mention %q:\n%s", c.want, r.stderr)
-			}
-			noPanic(t, "stderr", r.stderr)
-			if r.stdout != "" {
-				t.Errorf("stdout: %s", r.stdout)
-			}
-			if _, err := os.Stat(out); err == nil {
-				t.Errorf("bad usage wrote %s", out)
-			}
+			sweepRefused(t, r, out, c.want)
 		})
 	}
 }
@@ -469,18 +443,7 @@ func TestSweepResumeRefuses(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out.json")
 			args := sweepCmdArgs(append([]string{"A2", "A3", "--json", "-o", out, "--resume", c.resume}, c.extra...)...)
 			r := desim(args...)
-			if r.code != 2 {
-				t.Errorf("exit %d, want 2; stderr:\n%s", r.code, r.stderr)
-			}
-			noPanic(t, "stderr", r.stderr)
-			for _, w := range c.want {
-				if !strings.Contains(r.stderr, w) {
-					t.Errorf("stderr does not mention %q:\n%s", w, r.stderr)
-				}
-			}
-			if _, err := os.Stat(out); err == nil {
-				t.Errorf("a refused resume wrote %s", out)
-			}
+			sweepRefused(t, r, out, c.want...)
 			if _, err := os.Stat(c.resume); err != nil && !strings.Contains(c.name, "no such") {
 				t.Errorf("the resume file is gone: %v", err)
 			}
@@ -890,5 +853,26 @@ func TestClusterDocs(t *testing.T) {
 		if out, err := exec.Command(bash, "-n", filepath.Join(dir, "slurm-sweep.sh")).CombinedOutput(); err != nil {
 			t.Errorf("slurm-sweep.sh is not valid bash: %v\n%s", err, out)
 		}
+	}
+}
+
+// sweepRefused checks a refused sweep, merge or resume: exit 2, no panic,
+// stderr mentioning each of want, nothing on stdout and no output file.
+func sweepRefused(t *testing.T, r mainResult, out string, want ...string) {
+	t.Helper()
+	if r.code != 2 {
+		t.Errorf("exit %d, want 2; stderr:\n%s", r.code, r.stderr)
+	}
+	noPanic(t, "stderr", r.stderr)
+	for _, w := range want {
+		if !strings.Contains(r.stderr, w) {
+			t.Errorf("stderr does not mention %q:\n%s", w, r.stderr)
+		}
+	}
+	if r.stdout != "" {
+		t.Errorf("stdout: %s", r.stdout)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("a refused command wrote %s", out)
 	}
 }
