@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/big"
 	"math/rand/v2"
 	"slices"
@@ -731,7 +732,7 @@ func TestConfigValidate(t *testing.T) {
 		// A die above MaxFaces must be rejected: NewDie requires faces ≤
 		// MaxFaces (2^32 faces would divide by zero in Die.Reset).
 		{"die MaxFaces+1", func(c *sim.Config) { c.Die = sim.MaxFaces + 1 }, false},
-		{"die 2^32", func(c *sim.Config) { c.Die = 1 << 32 }, false},
+		{"die 2^32 (MaxInt where int has 32 bits)", func(c *sim.Config) { c.Die = int(min(1<<32, uint64(math.MaxInt))) }, false},
 		{"duration 0", func(c *sim.Config) { c.Duration = 0 }, false},
 		{"duration negative", func(c *sim.Config) { c.Duration = -1 }, false},
 		{"duration max", func(c *sim.Config) { c.Duration = sim.MaxDuration }, true},

@@ -76,27 +76,31 @@ func TestShardRangeHugeN(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		r    SeedRange
-		n    int
+		n    uint64
 	}{
 		{"2^20 shards of 2^64-1 seeds", SeedRange{1, math.MaxUint64}, 1 << 20},
 		{"2^32+1 shards of 2^64-1 seeds", SeedRange{1, math.MaxUint64}, 1<<32 + 1},
 		{"2^40+3 shards of 2^63 seeds", SeedRange{1, 1 << 63}, 1<<40 + 3},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			if c.n > math.MaxInt {
+				t.Skipf("%d shards do not fit in an int here", c.n)
+			}
+			n := int(c.n)
 			m := c.r.Count()
-			for _, k := range []int{0, 1, 2, c.n / 3, c.n/2 - 1, c.n / 2, c.n - 2, c.n - 1} {
-				a, err1 := Shard{K: k, N: c.n}.Range(c.r)
-				b, err2 := Shard{K: k + 1, N: c.n}.Range(c.r)
+			for _, k := range []int{0, 1, 2, n / 3, n/2 - 1, n / 2, n - 2, n - 1} {
+				a, err1 := Shard{K: k, N: n}.Range(c.r)
+				b, err2 := Shard{K: k + 1, N: n}.Range(c.r)
 				if err1 != nil {
 					t.Fatalf("shard %d/%d: %v", k, c.n, err1)
 				}
-				if cnt := a.Count(); a.To < a.From || cnt != m/uint64(c.n) && cnt != m/uint64(c.n)+1 {
-					t.Errorf("shard %d/%d is %d-%d (%d seeds), want %d or %d seeds", k, c.n, a.From, a.To, cnt, m/uint64(c.n), m/uint64(c.n)+1)
+				if cnt := a.Count(); a.To < a.From || cnt != m/c.n && cnt != m/c.n+1 {
+					t.Errorf("shard %d/%d is %d-%d (%d seeds), want %d or %d seeds", k, c.n, a.From, a.To, cnt, m/c.n, m/c.n+1)
 				}
 				if k == 0 && a.From != c.r.From {
 					t.Errorf("shard 0/%d starts at %d, want %d", c.n, a.From, c.r.From)
 				}
-				if k == c.n-1 {
+				if k == n-1 {
 					if a.To != c.r.To {
 						t.Errorf("last shard %d/%d ends at %d, want %d", k, c.n, a.To, c.r.To)
 					}
