@@ -10,11 +10,13 @@ build:
 	$(GO) build -o $(BIN) ./cmd/desim
 
 # The test command CI runs (.ci/run): formatting, vet, every test with the
-# race detector; then every test once more as a 32-bit program
-# (GOARCH=386, which this amd64 Linux machine runs), which must give the
-# golden files' bytes.
+# race detector; then the analysis packages built without their assembly
+# (tag purego), and every test once more as a 32-bit program (GOARCH=386,
+# which this amd64 Linux machine runs), both of which must give the golden
+# files' bytes.
 test: fmt vet
 	$(GO) test -race ./...
+	$(GO) test -tags purego ./analysis/...
 	GOARCH=386 $(GO) test ./...
 
 fmt:
