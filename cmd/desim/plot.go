@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"desim/analysis"
+	"desim/analysis/figure"
 	"desim/scenarios"
 )
 
@@ -55,7 +56,7 @@ Examples:
 					}
 				}
 			}
-			format, err := analysis.FigureFormat(path)
+			format, err := figure.FigureFormat(path)
 			if err != nil {
 				return usageError{err}
 			}
@@ -75,7 +76,7 @@ Examples:
 // runFigure reads the run given as a directory or a list of log files and
 // returns its figure, titled from RUN/scenario.yaml when there is one.
 // Unreadable or malformed input is a usage error (exit 2).
-func runFigure(args []string) (*analysis.Figure, error) {
+func runFigure(args []string) (*figure.Figure, error) {
 	log, s, err := openRun(args)
 	if err != nil {
 		return nil, err
@@ -99,16 +100,16 @@ func plotRun(dir string) error {
 
 // logFigure returns the untitled figure of a run, machine i's series with
 // ID i.
-func logFigure(log *analysis.Log) *analysis.Figure {
-	fig := &analysis.Figure{Series: make([]analysis.Series, len(log.Machines))}
+func logFigure(log *analysis.Log) *figure.Figure {
+	fig := &figure.Figure{Series: make([]figure.Series, len(log.Machines))}
 	for i, recs := range log.Machines {
-		fig.Series[i] = analysis.Series{ID: i, Records: recs}
+		fig.Series[i] = figure.Series{ID: i, Records: recs}
 	}
 	return fig
 }
 
 // titleFigure sets the figure's title, subtitle and rates from s.
-func titleFigure(fig *analysis.Figure, s *scenarios.Scenario) {
+func titleFigure(fig *figure.Figure, s *scenarios.Scenario) {
 	fig.Title, fig.Subtitle, fig.Duration = s.Name, s.Description, int64(s.Duration)
 	for i := range fig.Series {
 		if i < len(s.Machines) {
@@ -132,9 +133,9 @@ func inputError(err error) error {
 }
 
 // writeFigure renders fig to path in format, atomically.
-func writeFigure(path string, fig *analysis.Figure, format string) error {
+func writeFigure(path string, fig *figure.Figure, format string) error {
 	var buf bytes.Buffer
-	if err := analysis.WriteFigure(&buf, fig, format); err != nil {
+	if err := figure.WriteFigure(&buf, fig, format); err != nil {
 		return err
 	}
 	return writeFileAtomic(path, buf.Bytes())

@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"desim/analysis"
+	"desim/analysis/figure"
 	"desim/analysis/report"
 	"desim/analysis/sweep"
 	"desim/scenarios"
@@ -122,12 +123,12 @@ func figurePNG(s *scenarios.Scenario) ([]byte, error) {
 	if err := eng.Run(recs); err != nil {
 		return nil, err
 	}
-	fig := &analysis.Figure{Title: s.Name, Subtitle: s.Description, Duration: int64(s.Duration)}
+	fig := &figure.Figure{Title: s.Name, Subtitle: s.Description, Duration: int64(s.Duration)}
 	for i, r := range recs {
-		fig.Series = append(fig.Series, analysis.Series{ID: i, Rate: s.Machines[i].Rate.String(), Records: r})
+		fig.Series = append(fig.Series, figure.Series{ID: i, Rate: s.Machines[i].Rate.String(), Records: r})
 	}
 	var b bytes.Buffer
-	if err := analysis.WriteFigure(&b, fig, "png"); err != nil {
+	if err := figure.WriteFigure(&b, fig, "png"); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
