@@ -53,34 +53,3 @@ func BenchmarkAccumulator(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
 }
-
-// BenchmarkBlock compares the two ways of adding A1's records in blocks of
-// 128: blockState.addBlock (the assembly kernel where there is one) and
-// the Go loop.
-func BenchmarkBlock(b *testing.B) {
-	recs := a1Records(b)
-	for _, way := range []struct {
-		name string
-		add  func(*blockState, []sim.Record, int64)
-	}{
-		{"addBlock", (*blockState).addBlock},
-		{"go", (*blockState).addBlockGo},
-	} {
-		b.Run(way.name, func(b *testing.B) {
-			n := 0
-			for b.Loop() {
-				for _, rs := range recs {
-					var s blockState
-					t0 := rs[0].At
-					for len(rs) > 0 {
-						k := min(len(rs), 128)
-						way.add(&s, rs[:k], t0)
-						rs = rs[k:]
-						n += k
-					}
-				}
-			}
-			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
-		})
-	}
-}

@@ -1,8 +1,10 @@
 package analysis
 
 import (
-	"desim/sim"
 	"strconv"
+
+	"desim/analysis/internal/kernel"
+	"desim/sim"
 )
 
 // MachineMetrics are one machine's per-run metrics, as in summary.json.
@@ -87,30 +89,21 @@ func (m *MachineMetrics) Metric(k int) float64 {
 // platform fuses it into an FMA: the metrics of a run are the same bit for
 // bit everywhere. For the runs desim makes (up to ~10^8 ticks) the relative
 // rounding error of a slope is below 1e-10 of the data's scale (tested
-// against gonum's two-pass stat.LinearRegression). On amd64 the loop over
-// records is an SSE2 kernel that does the same operations and gives the
-// same bits as the Go loop (see blockState.addBlock); the build tag purego
-// leaves it out.
+// against gonum's two-pass stat.LinearRegression). The per-record loop is
+// package analysis/internal/kernel: on amd64 an SSE2 kernel that does the
+// same operations and gives the same bits as its Go loop; the build tag
+// purego leaves it out.
 type Accumulator struct {
 	n  int
 	ms []machineAcc
 }
 
 type machineAcc struct {
-	st         blockState // sums, last clock and maxima
-	counts     [4]int64   // by event class
+	st         kernel.State // sums, last clock, maxima and counts
 	t0         int64
 	firstClock int64
 	lastQueue  int64
-	k          int64 // records added
 }
-
-const (
-	classInternal = iota
-	classReceive
-	classBroadcast
-	classSend
-)
 
 // NewAccumulator returns an accumulator for a run of n machines.
 func NewAccumulator(n int) *Accumulator {
@@ -134,25 +127,14 @@ func (a *Accumulator) Records(machine int, b []sim.Record) error {
 	return nil
 }
 
-// add adds records in order, in blocks of at most 65535 records (so that
-// each 16-bit lane of blockState.lanes can count a whole block).
+// add adds records in order; b is not empty.
 func (m *machineAcc) add(b []sim.Record) {
-	if m.k == 0 {
+	if m.st.N() == 0 {
 		m.t0 = b[0].At
 		m.firstClock = b[0].Clock
-		m.st.last = b[0].Clock
 	}
-	for len(b) > 0 {
-		blk := b[:min(len(b), maxBlock)]
-		b = b[len(blk):]
-		m.st.lanes = 0
-		m.st.addBlock(blk, m.t0)
-		for k := range m.counts {
-			m.counts[k] += int64(m.st.lanes >> (16 * k) & 0xffff)
-		}
-		m.k += int64(len(blk))
-		m.lastQueue = blk[len(blk)-1].Queue
-	}
+	m.st.Add(b, m.t0)
+	m.lastQueue = b[len(b)-1].Queue
 }
 
 // Metrics returns the metrics of every machine; rates[i] fills Rate (rates
@@ -167,27 +149,29 @@ func (a *Accumulator) MetricsTo(out []MachineMetrics, rates []float64) []Machine
 	out = out[:a.n]
 	best := 0.0
 	for i := range a.ms {
-		m := &a.ms[i]
+		st := &a.ms[i].st
+		internals, receives := st.Count(kernel.ClassInternal), st.Count(kernel.ClassReceive)
+		broadcasts, sends := st.Count(kernel.ClassBroadcast), st.Count(kernel.ClassSend)
 		mm := MachineMetrics{
 			ID:           i,
-			Ticks:        m.counts[classInternal] + m.counts[classReceive] + m.counts[classBroadcast] + m.counts[classSend],
-			Receives:     m.counts[classReceive],
-			Sends:        m.counts[classBroadcast] + m.counts[classSend],
-			Internals:    m.counts[classInternal],
-			MessagesSent: m.counts[classSend] + int64(a.n-1)*m.counts[classBroadcast],
-			FinalClock:   m.st.last,
-			FinalQueue:   m.lastQueue,
-			MaxQueue:     m.st.maxQueue,
-			MaxJump:      m.st.maxJump,
+			Ticks:        internals + receives + broadcasts + sends,
+			Receives:     receives,
+			Sends:        broadcasts + sends,
+			Internals:    internals,
+			MessagesSent: sends + int64(a.n-1)*broadcasts,
+			FinalClock:   st.Last(),
+			FinalQueue:   a.ms[i].lastQueue,
+			MaxQueue:     st.MaxQueue(),
+			MaxJump:      st.MaxJump(),
 		}
 		if rates != nil {
 			mm.Rate = rates[i]
 		}
 		// Slopes per ns, scaled to per second.
-		mm.ClockSlope = m.st.slope(m.k, m.st.sc, m.st.sxc) * 1e9
-		mm.QueueSlope = m.st.slope(m.k, m.st.sq, m.st.sxq) * 1e9
+		mm.ClockSlope = st.ClockSlope() * 1e9
+		mm.QueueSlope = st.QueueSlope() * 1e9
 		if mm.Ticks > 1 {
-			mm.MeanJump = float64(m.st.last-m.firstClock) / float64(mm.Ticks-1)
+			mm.MeanJump = float64(st.Last()-a.ms[i].firstClock) / float64(mm.Ticks-1)
 		}
 		if i == 0 || mm.ClockSlope > best {
 			best = mm.ClockSlope

@@ -3,7 +3,7 @@
 #include "go_asm.h"
 #include "textflag.h"
 
-// func addBlockKernel(s *blockState, blk []sim.Record, t0 int64) bool
+// func addBlockKernel(s *State, blk []sim.Record, t0 int64) bool
 //
 // Registers: SI the record, CX the records left; X8 = [Σx, Σc],
 // X10 = [Σx², Σxc], X11 = Σq, X12 = Σxq; DX the last clock, R8 the largest
@@ -22,16 +22,16 @@ TEXT ·addBlockKernel(SB), NOSPLIT, $0-41
 	MOVQ	AX, X1
 	PUNPCKLQDQ	X1, X1         // [2^52, 2^52]
 	PXOR	X3, X3
-	MOVSD	blockState_sx(DI), X8
-	MOVHPD	blockState_sc(DI), X8
-	MOVSD	blockState_sxx(DI), X10
-	MOVHPD	blockState_sxc(DI), X10
-	MOVSD	blockState_sq(DI), X11
-	MOVSD	blockState_sxq(DI), X12
-	MOVQ	blockState_last(DI), DX
-	MOVQ	blockState_maxJump(DI), R8
-	MOVQ	blockState_maxQueue(DI), R9
-	MOVQ	blockState_lanes(DI), R13
+	MOVSD	State_sx(DI), X8
+	MOVHPD	State_sc(DI), X8
+	MOVSD	State_sxx(DI), X10
+	MOVHPD	State_sxc(DI), X10
+	MOVSD	State_sq(DI), X11
+	MOVSD	State_sxq(DI), X12
+	MOVQ	State_last(DI), DX
+	MOVQ	State_maxJump(DI), R8
+	MOVQ	State_maxQueue(DI), R9
+	MOVQ	State_lanes(DI), R13
 	MOVL	$3, R10
 	LEAQ	·laneInc(SB), R12
 	TESTQ	CX, CX
@@ -78,16 +78,16 @@ check:
 	ORQ	BX, AX
 	SHRQ	$52, AX
 	JNZ	decline
-	MOVSD	X8, blockState_sx(DI)
-	MOVHPD	X8, blockState_sc(DI)
-	MOVSD	X10, blockState_sxx(DI)
-	MOVHPD	X10, blockState_sxc(DI)
-	MOVSD	X11, blockState_sq(DI)
-	MOVSD	X12, blockState_sxq(DI)
-	MOVQ	DX, blockState_last(DI)
-	MOVQ	R8, blockState_maxJump(DI)
-	MOVQ	R9, blockState_maxQueue(DI)
-	MOVQ	R13, blockState_lanes(DI)
+	MOVSD	X8, State_sx(DI)
+	MOVHPD	X8, State_sc(DI)
+	MOVSD	X10, State_sxx(DI)
+	MOVHPD	X10, State_sxc(DI)
+	MOVSD	X11, State_sq(DI)
+	MOVSD	X12, State_sxq(DI)
+	MOVQ	DX, State_last(DI)
+	MOVQ	R8, State_maxJump(DI)
+	MOVQ	R9, State_maxQueue(DI)
+	MOVQ	R13, State_lanes(DI)
 	MOVB	$1, ret+40(FP)
 	RET
 

@@ -1,6 +1,6 @@
 //go:build amd64 && !purego
 
-package analysis
+package kernel
 
 import (
 	"unsafe"
@@ -11,14 +11,14 @@ import (
 // useKernel reports whether addBlockKernel is the assembly kernel.
 const useKernel = true
 
-// addBlockKernel is blockState.addBlockGo in SSE2 assembly (the amd64
+// addBlockKernel is State.addBlockGo in SSE2 assembly (the amd64
 // baseline), with the pairs (Σx, Σc) and (Σx², Σxc) each summed in one
 // vector register. It declines, changing nothing and returning false, a
 // block holding an x, clock or queue length outside [0, 2^52), for which
 // its integer-to-float conversion would not be exact.
 //
 //go:noescape
-func addBlockKernel(s *blockState, blk []sim.Record, t0 int64) bool
+func addBlockKernel(s *State, blk []sim.Record, t0 int64) bool
 
 // The kernel reads sim.Record as {At, Clock, Queue int64; Event uint32} in
 // 32 bytes. These fail to compile if that changes.
