@@ -1,13 +1,12 @@
 package analysis
 
 import (
-	"strconv"
-
 	"desim/analysis/internal/kernel"
 	"desim/sim"
 )
 
 // MachineMetrics are one machine's per-run metrics, as in summary.json.
+// Metrics describes each field after ID and Rate, in the same order.
 //
 // Times are in seconds, rates per second. Slopes are ordinary least squares
 // over every tick of the machine: clock_slope is the slope of the logical
@@ -32,45 +31,189 @@ type MachineMetrics struct {
 	MaxJump      int64   `json:"max_jump"`      // largest difference between consecutive logged clocks
 }
 
-// MetricNames lists the per-run metrics of MachineMetrics after id and
-// rate, by their JSON names, in summary.json's order.
-var MetricNames = []string{
-	"ticks", "receives", "sends", "internals", "messages_sent",
-	"final_clock", "final_queue", "max_queue",
-	"clock_slope", "queue_slope", "drift", "mean_jump", "max_jump",
+// Kind says what sort of quantity a metric is.
+type Kind uint8
+
+const (
+	KindCount Kind = iota // events counted over the run: an integer
+	KindLevel             // an integer level: a final or largest clock, queue length or jump
+	KindSlope             // a rate of change, per second: the slopes and drift
+	KindRatio             // a ratio of integers: mean_jump
+)
+
+// Integer reports whether metrics of kind k are integers (KindCount and
+// KindLevel): summary.json writes them without a fraction, and so do the
+// tables.
+func (k Kind) Integer() bool { return k == KindCount || k == KindLevel }
+
+// Resolution is how far "desim validate" lets a real-socket value of a
+// metric lie outside the simulated band and still pass: what the real
+// mode cannot resolve (see resolution in cmd/desim/validate.go, which
+// turns it into a number).
+type Resolution uint8
+
+const (
+	ResolutionExact Resolution = iota // ±0: the real mode runs the simulator's ticks
+	ResolutionOne                     // ±1: a message landing on the other side of a tick moves a count by one
+	ResolutionRate                    // ±0.1% of the fastest machine's rate: late tick starts shift the fitted times
+	ResolutionMean                    // ±0.1% of the simulated mean
+)
+
+// Metric is one per-run metric of a machine: a field of MachineMetrics
+// after id and rate, with what the outputs need to know of it. Metrics
+// lists them all; summary.json, the sweep's columns, the run's table,
+// "desim validate" and the report are driven from it. Adding a metric is
+// a field of MachineMetrics, its computation in Accumulator.MetricsTo and
+// one entry here (TestMetricTable checks that the three agree).
+type Metric struct {
+	Key        string     // JSON key in summary.json and the sweep's outputs
+	Unit       string     // "ticks", "messages", "clock" (logical clock), or those per second
+	Kind       Kind       // what sort of quantity it is
+	Resolution Resolution // the real mode's resolution in "desim validate"
+	Doc        string     // one line
+
+	index int // position in Metrics
+	// column is the width of its column in WriteTable; 0 leaves it out.
+	column int
+	// integer reads an integer metric (Kind.Integer) exactly, real any
+	// other; one of them is set.
+	integer func(*MachineMetrics) int64
+	real    func(*MachineMetrics) float64
+	// predict is the mean-field model's prediction for a machine over a
+	// horizon; nil when the model makes none.
+	predict func(*MachinePrediction, *Horizon) float64
 }
 
-// Metric returns the metric MetricNames[k] as a float64.
-func (m *MachineMetrics) Metric(k int) float64 {
-	switch k {
-	case 0:
-		return float64(m.Ticks)
-	case 1:
-		return float64(m.Receives)
-	case 2:
-		return float64(m.Sends)
-	case 3:
-		return float64(m.Internals)
-	case 4:
-		return float64(m.MessagesSent)
-	case 5:
-		return float64(m.FinalClock)
-	case 6:
-		return float64(m.FinalQueue)
-	case 7:
-		return float64(m.MaxQueue)
-	case 8:
-		return m.ClockSlope
-	case 9:
-		return m.QueueSlope
-	case 10:
-		return m.Drift
-	case 11:
-		return m.MeanJump
-	case 12:
-		return float64(m.MaxJump)
+// Horizon is what the prediction of a machine's totals needs besides the
+// model's rates (MachinePrediction): how long it ran.
+type Horizon struct {
+	Machines int     // N, the machines of the run
+	Duration float64 // the run's virtual time, s
+	Active   float64 // T: the machine's time from its start to the end of the run, s
+	Ticks    int64   // its ticks in that time, exactly
+}
+
+// The metrics, in summary.json's order.
+var (
+	Ticks = &Metric{Key: "ticks", Unit: "ticks", Kind: KindCount, Resolution: ResolutionExact,
+		Doc: "log lines: ticks of the machine", column: 8,
+		integer: func(m *MachineMetrics) int64 { return m.Ticks },
+		predict: func(_ *MachinePrediction, h *Horizon) float64 { return float64(h.Ticks) }}
+	Receives = &Metric{Key: "receives", Unit: "ticks", Kind: KindCount, Resolution: ResolutionOne,
+		Doc: "ticks that popped a message", column: 8,
+		integer: func(m *MachineMetrics) int64 { return m.Receives },
+		predict: func(p *MachinePrediction, h *Horizon) float64 { return p.ReceiveRate * h.Active }}
+	Sends = &Metric{Key: "sends", Unit: "ticks", Kind: KindCount, Resolution: ResolutionOne,
+		Doc: "ticks on which a send or broadcast happened", column: 7,
+		integer: func(m *MachineMetrics) int64 { return m.Sends },
+		predict: func(p *MachinePrediction, h *Horizon) float64 { return p.SendRate * h.Active }}
+	Internals = &Metric{Key: "internals", Unit: "ticks", Kind: KindCount, Resolution: ResolutionOne,
+		Doc: "internal events", column: 9,
+		integer: func(m *MachineMetrics) int64 { return m.Internals },
+		predict: func(p *MachinePrediction, h *Horizon) float64 { return p.InternalRate * h.Active }}
+	// MessagesSent is predicted as send_rate · T · 2(N−1)/N: of the N
+	// send faces, N−1 send one copy and one broadcasts N−1. It has no
+	// column in WriteTable.
+	MessagesSent = &Metric{Key: "messages_sent", Unit: "messages", Kind: KindCount, Resolution: ResolutionOne,
+		Doc:     "copies sent: 1 per send, N-1 per broadcast",
+		integer: func(m *MachineMetrics) int64 { return m.MessagesSent },
+		predict: func(p *MachinePrediction, h *Horizon) float64 {
+			n := float64(h.Machines)
+			return p.SendRate * h.Active * 2 * (n - 1) / n
+		}}
+	FinalClock = &Metric{Key: "final_clock", Unit: "clock", Kind: KindLevel, Resolution: ResolutionOne,
+		Doc: "clock after the last tick", column: 11,
+		integer: func(m *MachineMetrics) int64 { return m.FinalClock },
+		predict: func(p *MachinePrediction, h *Horizon) float64 { return p.ClockSlope * h.Duration }}
+	FinalQueue = &Metric{Key: "final_queue", Unit: "messages", Kind: KindLevel, Resolution: ResolutionOne,
+		Doc: "queue length at the last tick", column: 10,
+		integer: func(m *MachineMetrics) int64 { return m.FinalQueue },
+		predict: func(p *MachinePrediction, h *Horizon) float64 { return p.QueueSlope * h.Active }}
+	MaxQueue = &Metric{Key: "max_queue", Unit: "messages", Kind: KindLevel, Resolution: ResolutionOne,
+		Doc: "largest logged queue length", column: 9,
+		integer: func(m *MachineMetrics) int64 { return m.MaxQueue }}
+	ClockSlope = &Metric{Key: "clock_slope", Unit: "clock/s", Kind: KindSlope, Resolution: ResolutionRate,
+		Doc: "OLS slope of the clock against time", column: 11,
+		real:    func(m *MachineMetrics) float64 { return m.ClockSlope },
+		predict: func(p *MachinePrediction, _ *Horizon) float64 { return p.ClockSlope }}
+	QueueSlope = &Metric{Key: "queue_slope", Unit: "messages/s", Kind: KindSlope, Resolution: ResolutionRate,
+		Doc: "OLS slope of the queue length against time", column: 11,
+		real:    func(m *MachineMetrics) float64 { return m.QueueSlope },
+		predict: func(p *MachinePrediction, _ *Horizon) float64 { return p.QueueSlope }}
+	Drift = &Metric{Key: "drift", Unit: "clock/s", Kind: KindSlope, Resolution: ResolutionRate,
+		Doc: "clock_slope minus the run's largest clock_slope (≤ 0)", column: 8,
+		real:    func(m *MachineMetrics) float64 { return m.Drift },
+		predict: func(p *MachinePrediction, _ *Horizon) float64 { return p.Drift }}
+	MeanJump = &Metric{Key: "mean_jump", Unit: "clock", Kind: KindRatio, Resolution: ResolutionMean,
+		Doc: "mean difference between consecutive logged clocks", column: 9,
+		real:    func(m *MachineMetrics) float64 { return m.MeanJump },
+		predict: func(p *MachinePrediction, _ *Horizon) float64 { return p.ClockSlope / p.Rate }}
+	MaxJump = &Metric{Key: "max_jump", Unit: "clock", Kind: KindLevel, Resolution: ResolutionOne,
+		Doc: "largest difference between consecutive logged clocks", column: 8,
+		integer: func(m *MachineMetrics) int64 { return m.MaxJump }}
+)
+
+// Metrics lists every metric of MachineMetrics after id and rate, in
+// summary.json's order; Metric.Index is a metric's position in it.
+var Metrics = indexed(
+	Ticks, Receives, Sends, Internals, MessagesSent,
+	FinalClock, FinalQueue, MaxQueue,
+	ClockSlope, QueueSlope, Drift, MeanJump, MaxJump,
+)
+
+func indexed(ms ...*Metric) []*Metric {
+	for i, m := range ms {
+		m.index = i
 	}
-	panic("analysis: no metric " + strconv.Itoa(k))
+	return ms
+}
+
+// MetricByKey returns the metric with the given JSON key.
+func MetricByKey(key string) (*Metric, bool) {
+	for _, m := range Metrics {
+		if m.Key == key {
+			return m, true
+		}
+	}
+	return nil, false
+}
+
+// Index returns the metric's position in Metrics, which is also its
+// position in every per-metric slice of the outputs (a sweep's columns).
+func (m *Metric) Index() int { return m.index }
+
+// String returns the metric's key.
+func (m *Metric) String() string { return m.Key }
+
+// Value returns the metric of mm as a float64.
+func (m *Metric) Value(mm *MachineMetrics) float64 {
+	if m.integer != nil {
+		return float64(m.integer(mm))
+	}
+	return m.real(mm)
+}
+
+// Predicted reports whether the mean-field model predicts the metric.
+func (m *Metric) Predicted() bool { return m.predict != nil }
+
+// Predict returns the mean-field model's prediction of the metric for a
+// machine whose rates are p, over h; false when the model makes none:
+//
+//	ticks          the exact number of ticks in [start, duration)
+//	receives       receive_rate · T      (T = duration − start)
+//	sends          send_rate · T
+//	internals      internal_rate · T
+//	messages_sent  send_rate · T · 2(N−1)/N
+//	final_clock    clock_slope · duration
+//	final_queue    queue_slope · T
+//	clock_slope, queue_slope, drift   as predicted
+//	mean_jump      clock_slope / rate
+//	max_queue, max_jump               none
+func (m *Metric) Predict(p *MachinePrediction, h *Horizon) (float64, bool) {
+	if m.predict == nil {
+		return 0, false
+	}
+	return m.predict(p, h), true
 }
 
 // Accumulator computes MachineMetrics from a stream of records in O(1)

@@ -38,14 +38,29 @@ func ReadSummary(path string) (*Summary, error) {
 	return &s, nil
 }
 
-// WriteTable prints the metrics as an aligned table.
+// WriteTable prints the metrics as an aligned table: machine, rate and
+// the metrics of Metrics that have a column.
 func WriteTable(w io.Writer, ms []MachineMetrics) {
-	fmt.Fprintf(w, "%7s %6s %8s %8s %7s %9s %11s %10s %9s %11s %11s %8s %9s %8s\n",
-		"machine", "rate", "ticks", "receives", "sends", "internals", "final_clock", "final_queue", "max_queue",
-		"clock_slope", "queue_slope", "drift", "mean_jump", "max_jump")
-	for _, m := range ms {
-		fmt.Fprintf(w, "%7d %6.4g %8d %8d %7d %9d %11d %10d %9d %11.4f %11.4f %8.4f %9.4f %8d\n",
-			m.ID, m.Rate, m.Ticks, m.Receives, m.Sends, m.Internals, m.FinalClock, m.FinalQueue, m.MaxQueue,
-			m.ClockSlope, m.QueueSlope, m.Drift, m.MeanJump, m.MaxJump)
+	b := []byte(fmt.Sprintf("%7s %6s", "machine", "rate"))
+	for _, m := range Metrics {
+		if m.column > 0 {
+			b = fmt.Appendf(b, " %*s", m.column, m.Key)
+		}
 	}
+	b = append(b, '\n')
+	for i := range ms {
+		mm := &ms[i]
+		b = fmt.Appendf(b, "%7d %6.4g", mm.ID, mm.Rate)
+		for _, m := range Metrics {
+			switch {
+			case m.column == 0:
+			case m.integer != nil:
+				b = fmt.Appendf(b, " %*d", m.column, m.integer(mm))
+			default:
+				b = fmt.Appendf(b, " %*.4f", m.column, m.real(mm))
+			}
+		}
+		b = append(b, '\n')
+	}
+	w.Write(b)
 }

@@ -162,13 +162,8 @@ type CaptionNote struct {
 }
 
 // metric returns the summary of a metric of a machine.
-func metric(mo sweep.MachineOutput, name string) sweep.Summary {
-	for k, n := range sweep.Metrics {
-		if n == name {
-			return mo.Metrics[k]
-		}
-	}
-	panic("report: no metric " + name)
+func metric(mo sweep.MachineOutput, m *analysis.Metric) sweep.Summary {
+	return mo.Metrics[m.Index()]
 }
 
 // Build computes the report.
@@ -193,7 +188,7 @@ func Build(in Input) *Report {
 			sr.Rates = append(sr.Rates, m.Rate.String())
 		}
 		for i, mo := range si.Sweep.Machines {
-			cs, qs, dr, mq := metric(mo, "clock_slope"), metric(mo, "queue_slope"), metric(mo, "drift"), metric(mo, "max_queue")
+			cs, qs, dr, mq := metric(mo, analysis.ClockSlope), metric(mo, analysis.QueueSlope), metric(mo, analysis.Drift), metric(mo, analysis.MaxQueue)
 			p := si.Predict[i]
 			sr.Machines = append(sr.Machines, MachineReport{
 				ID: i, Rate: mo.Rate, Load: p.Load,

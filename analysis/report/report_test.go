@@ -55,7 +55,7 @@ func input(t *testing.T, name string, ms ...machine) ScenarioInput {
 		mo := sweep.MachineOutput{ID: i, Rate: s.Machines[i].Rate.Float64(), Metrics: make(sweep.MetricSummaries, len(sweep.Metrics))}
 		set := func(name string, v sweep.Summary) {
 			for k, n := range sweep.Metrics {
-				if n == name {
+				if n.Key == name {
 					mo.Metrics[k] = v
 				}
 			}

@@ -73,48 +73,31 @@ func (m *MetricSummaries) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	*m = make(MetricSummaries, len(Metrics))
-	for k, name := range Metrics {
-		(*m)[k] = raw[name]
+	for k, metric := range Metrics {
+		(*m)[k] = raw[metric.Key]
 	}
 	return nil
 }
 
 // Predictions returns the mean-field prediction of each metric of each
-// machine of s over its duration (nil where the model makes none):
-//
-//	ticks          the exact number of ticks in [start, duration)
-//	receives       receive_rate · T      (T = duration − start)
-//	sends          send_rate · T
-//	internals      internal_rate · T
-//	messages_sent  send_rate · T · 2(N−1)/N   (a send face is 1..N: N−1 single
-//	               sends and one broadcast of N−1 copies)
-//	final_clock    clock_slope · duration
-//	final_queue    queue_slope · T
-//	clock_slope, queue_slope, drift   as predicted
-//	mean_jump      clock_slope / rate
-//	max_queue, max_jump               none
+// machine of s over its duration, pred[machine][metric], nil where the
+// model makes none (see analysis.Metric.Predict).
 func Predictions(s *scenarios.Scenario) [][]*float64 {
 	p := analysis.Predict(s.Rates(), s.Die)
-	n := float64(len(s.Machines))
 	out := make([][]*float64, len(p))
-	for i, m := range p {
+	for i := range p {
 		mc := s.Machines[i]
-		t := (s.Duration - mc.Start).Seconds()
-		v := func(x float64) *float64 { return &x }
-		out[i] = []*float64{
-			v(float64(mc.Rate.TicksBefore(int64(s.Duration - mc.Start)))),
-			v(m.ReceiveRate * t),
-			v(m.SendRate * t),
-			v(m.InternalRate * t),
-			v(m.SendRate * t * 2 * (n - 1) / n),
-			v(m.ClockSlope * s.Duration.Seconds()),
-			v(m.QueueSlope * t),
-			nil,
-			v(m.ClockSlope),
-			v(m.QueueSlope),
-			v(m.Drift),
-			v(m.ClockSlope / m.Rate),
-			nil,
+		h := analysis.Horizon{
+			Machines: len(s.Machines),
+			Duration: s.Duration.Seconds(),
+			Active:   (s.Duration - mc.Start).Seconds(),
+			Ticks:    mc.Rate.TicksBefore(int64(s.Duration - mc.Start)),
+		}
+		out[i] = make([]*float64, len(Metrics))
+		for k, m := range Metrics {
+			if v, ok := m.Predict(&p[i], &h); ok {
+				out[i][k] = &v
+			}
 		}
 	}
 	return out

@@ -421,7 +421,7 @@ func TestPredictionsA2(t *testing.T) {
 					t.Fatalf("machine %d: %d predictions, want %d", i, len(got[i]), len(Metrics))
 				}
 				for k, name := range Metrics {
-					w, g := want[name], got[i][k]
+					w, g := want[name.Key], got[i][k]
 					switch {
 					case w == nil && g != nil:
 						t.Errorf("machine %d %s: predicted %v, want none", i, name, *g)

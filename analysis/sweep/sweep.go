@@ -27,7 +27,7 @@ import (
 
 // Metrics lists the per-run metrics aggregated, in summary.json's order
 // (rate, a constant, is reported per machine instead).
-var Metrics = analysis.MetricNames
+var Metrics = analysis.Metrics
 
 // Scenario is the state of one scenario of a sweep: the stats of every
 // machine and metric, and the seeds done.
@@ -196,7 +196,7 @@ func Run(ctx context.Context, st *Scenario, from, to uint64, opt Options) error 
 					for i := range ms {
 						s := local.Stats[i]
 						for k := range s {
-							s[k].Add(ms[i].Metric(k), seed)
+							s[k].Add(Metrics[k].Value(&ms[i]), seed)
 						}
 					}
 					done++

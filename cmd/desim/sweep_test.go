@@ -70,7 +70,7 @@ func TestSweepJSONParses(t *testing.T) {
 				t.Errorf("%s machine %d: %d metrics, want %d", s.Scenario, i, len(m.Metrics), len(sweep.Metrics))
 			}
 			for _, name := range sweep.Metrics {
-				v, ok := m.Metrics[name]
+				v, ok := m.Metrics[name.Key]
 				if !ok {
 					t.Errorf("%s machine %d: no %s", s.Scenario, i, name)
 					continue

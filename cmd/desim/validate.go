@@ -126,69 +126,35 @@ Examples:
 	},
 }
 
-// validateMetric is one metric of summary.json as compared: metric k of
-// analysis.MetricNames.
-type validateMetric struct {
-	name string
-	k    int
-	kind metricKind
-}
-
-func (v validateMetric) get(m *analysis.MachineMetrics) float64 { return m.Metric(v.k) }
-
-// validateMetrics are every metric of summary.json but the rate.
-var validateMetrics = func() []validateMetric {
-	var out []validateMetric
-	for k, name := range analysis.MetricNames {
-		out = append(out, validateMetric{name: name, k: k, kind: metricKinds[k]})
-	}
-	return out
-}()
-
-// metricKind decides a metric's resolution in real mode (see resolution).
-type metricKind uint8
-
-const (
-	kindTicks metricKind = iota // the tick count
-	kindCount                   // any other integer metric
-	kindRate                    // per second: slopes and drift
-	kindJump                    // mean_jump
-)
-
-// metricKinds is the kind of each of analysis.MetricNames.
-var metricKinds = []metricKind{
-	kindTicks, kindCount, kindCount, kindCount, kindCount, // ticks, receives, sends, internals, messages_sent
-	kindCount, kindCount, kindCount, // final_clock, final_queue, max_queue
-	kindRate, kindRate, kindRate, // clock_slope, queue_slope, drift
-	kindJump, kindCount, // mean_jump, max_jump
-}
-
 // relResolution is the real mode's resolution of rates and mean jumps,
 // relative to the fastest machine's rate and to the simulated mean jump.
 const relResolution = 0.001
 
-// resolution is how far a real value may lie outside the simulated band
-// and still pass: what the real mode cannot resolve, because its ticks
-// start up to a scheduler quantum late and its messages take the
-// network's time, while the simulator's ticks are exactly periodic and its
-// messages take exactly the scenario's latency.
+// resolution is how far a real value of a metric with resolution r may
+// lie outside the simulated band and still pass: what the real mode
+// cannot resolve, because its ticks start up to a scheduler quantum late
+// and its messages take the network's time, while the simulator's ticks
+// are exactly periodic and its messages take exactly the scenario's
+// latency. Each metric's r is in analysis.Metrics.
 //
-//   - ticks: 0. The real mode schedules tick k at the simulator's time and
-//     runs it exactly when that time is before the end, so its count is
-//     the simulator's unless an overrun skipped ticks.
-//   - other counts: 1. A message that lands just before rather than just
-//     after a tick (or the reverse) moves a count by one.
-//   - clock_slope, queue_slope, drift (per second): relResolution × the
-//     fastest rate. Late tick starts shift the times the slopes are
-//     fitted to.
-//   - mean_jump: relResolution × the simulated mean.
-func resolution(k metricKind, fastest, mean float64) float64 {
-	switch k {
-	case kindCount:
+//   - ResolutionExact (ticks): 0. The real mode schedules tick k at the
+//     simulator's time and runs it exactly when that time is before the
+//     end, so its count is the simulator's unless an overrun skipped
+//     ticks.
+//   - ResolutionOne (other integer metrics): 1. A message that lands just
+//     before rather than just after a tick (or the reverse) moves a count
+//     by one.
+//   - ResolutionRate (clock_slope, queue_slope, drift, per second):
+//     relResolution × the fastest rate. Late tick starts shift the times
+//     the slopes are fitted to.
+//   - ResolutionMean (mean_jump): relResolution × the simulated mean.
+func resolution(r analysis.Resolution, fastest, mean float64) float64 {
+	switch r {
+	case analysis.ResolutionOne:
 		return 1
-	case kindRate:
+	case analysis.ResolutionRate:
 		return relResolution * fastest
-	case kindJump:
+	case analysis.ResolutionMean:
 		return relResolution * math.Abs(mean)
 	}
 	return 0
@@ -250,7 +216,7 @@ func (b band) inside(v float64) bool { return v >= b.lo && v <= b.hi }
 // comparison is one machine's metric: the real values against the band.
 type comparison struct {
 	machine int
-	metric  validateMetric
+	metric  *analysis.Metric
 	real    []float64
 	twin    []float64 // the simulator on each real run's seed (not judged)
 	band    band
@@ -280,18 +246,18 @@ func compare(real, twins, simulated [][]analysis.MachineMetrics, rates []float64
 	fastest := slices.Max(rates)
 	var out []comparison
 	for i := range simulated[0] {
-		for _, m := range validateMetrics {
+		for _, m := range analysis.Metrics {
 			xs := make([]float64, len(simulated))
 			for j, run := range simulated {
-				xs[j] = m.get(&run[i])
+				xs[j] = m.Value(&run[i])
 			}
 			c := comparison{machine: i, metric: m, band: newBand(xs)}
-			c.res = resolution(m.kind, fastest, c.band.mean)
+			c.res = resolution(m.Resolution, fastest, c.band.mean)
 			for _, run := range real {
-				c.real = append(c.real, m.get(&run[i]))
+				c.real = append(c.real, m.Value(&run[i]))
 			}
 			for _, run := range twins {
-				c.twin = append(c.twin, m.get(&run[i]))
+				c.twin = append(c.twin, m.Value(&run[i]))
 			}
 			out = append(out, c)
 		}
@@ -299,8 +265,8 @@ func compare(real, twins, simulated [][]analysis.MachineMetrics, rates []float64
 	return out
 }
 
-func formatValue(v float64, k metricKind) string {
-	if (k == kindTicks || k == kindCount) && v == math.Trunc(v) && math.Abs(v) < 1e15 {
+func formatValue(v float64, k analysis.Kind) string {
+	if k.Integer() && v == math.Trunc(v) && math.Abs(v) < 1e15 {
 		return strconv.FormatInt(int64(v), 10)
 	}
 	return strconv.FormatFloat(v, 'f', 5, 64)
@@ -323,11 +289,11 @@ func writeComparisons(w io.Writer, cs []comparison) (failed, spread, byRes int) 
 		pcts := make([]string, len(c.real))
 		twins := make([]string, len(c.twin))
 		for k, v := range c.twin {
-			twins[k] = formatValue(v, c.metric.kind)
+			twins[k] = formatValue(v, c.metric.Kind)
 		}
 		verdict := verdictOK
 		for k, v := range c.real {
-			reals[k] = formatValue(v, c.metric.kind)
+			reals[k] = formatValue(v, c.metric.Kind)
 			pcts[k] = strconv.FormatFloat(c.band.percentile(v), 'f', 1, 64)
 			switch {
 			case !c.passes(v):
@@ -341,18 +307,18 @@ func writeComparisons(w io.Writer, cs []comparison) (failed, spread, byRes int) 
 			}
 		}
 		b := c.band
-		bandText := fmt.Sprintf("[%s, %s]", formatValue(b.lo, c.metric.kind), formatValue(b.hi, c.metric.kind))
+		bandText := fmt.Sprintf("[%s, %s]", formatValue(b.lo, c.metric.Kind), formatValue(b.hi, c.metric.Kind))
 		pct := strings.Join(pcts, ", ")
 		if b.exact {
 			pct = "exact"
 		} else {
 			spread += len(c.real)
 		}
-		res := formatValue(c.res, c.metric.kind)
-		if c.metric.kind == kindRate || c.metric.kind == kindJump {
+		res := formatValue(c.res, c.metric.Kind)
+		if r := c.metric.Resolution; r == analysis.ResolutionRate || r == analysis.ResolutionMean {
 			res = strconv.FormatFloat(c.res, 'g', 2, 64)
 		}
-		fmt.Fprintf(w, "%7d  %-13s  %-14s %-14s %11.5f %9.5f  %-24s %6s  %-11s %s\n", c.machine, c.metric.name, strings.Join(reals, ", "), strings.Join(twins, ", "), b.mean, b.sd, bandText, res, pct, verdict)
+		fmt.Fprintf(w, "%7d  %-13s  %-14s %-14s %11.5f %9.5f  %-24s %6s  %-11s %s\n", c.machine, c.metric.Key, strings.Join(reals, ", "), strings.Join(twins, ", "), b.mean, b.sd, bandText, res, pct, verdict)
 	}
 	return failed, spread, byRes
 }

@@ -101,29 +101,29 @@ func TestBandStatistics(t *testing.T) {
 // One resolution per kind of metric.
 func TestResolution(t *testing.T) {
 	cases := []struct {
-		kind          metricKind
+		res           analysis.Resolution
 		fastest, mean float64
 		want          float64
 	}{
-		{kindTicks, 6, 360, 0},
-		{kindCount, 6, 0.2, 1},
-		{kindRate, 6, 3, 0.006},
-		{kindRate, 100, -1, 0.1},
-		{kindJump, 6, 2.5, 0.0025},
-		{kindJump, 6, 1, 0.001},
+		{analysis.ResolutionExact, 6, 360, 0},
+		{analysis.ResolutionOne, 6, 0.2, 1},
+		{analysis.ResolutionRate, 6, 3, 0.006},
+		{analysis.ResolutionRate, 100, -1, 0.1},
+		{analysis.ResolutionMean, 6, 2.5, 0.0025},
+		{analysis.ResolutionMean, 6, 1, 0.001},
 	}
 	for _, c := range cases {
-		if got := resolution(c.kind, c.fastest, c.mean); abs(got-c.want) > 1e-12 {
-			t.Errorf("resolution(%d, %g, %g) = %g, want %g", c.kind, c.fastest, c.mean, got, c.want)
+		if got := resolution(c.res, c.fastest, c.mean); abs(got-c.want) > 1e-12 {
+			t.Errorf("resolution(%d, %g, %g) = %g, want %g", c.res, c.fastest, c.mean, got, c.want)
 		}
 	}
-	names := map[string]metricKind{}
-	for _, m := range validateMetrics {
-		names[m.name] = m.kind
+	names := map[string]analysis.Resolution{}
+	for _, m := range analysis.Metrics {
+		names[m.Key] = m.Resolution
 	}
-	if len(validateMetrics) != 13 || names["ticks"] != kindTicks || names["clock_slope"] != kindRate || names["drift"] != kindRate ||
-		names["queue_slope"] != kindRate || names["mean_jump"] != kindJump || names["max_queue"] != kindCount {
-		t.Errorf("metric kinds: %v", names)
+	if len(analysis.Metrics) != 13 || names["ticks"] != analysis.ResolutionExact || names["clock_slope"] != analysis.ResolutionRate || names["drift"] != analysis.ResolutionRate ||
+		names["queue_slope"] != analysis.ResolutionRate || names["mean_jump"] != analysis.ResolutionMean || names["max_queue"] != analysis.ResolutionOne {
+		t.Errorf("metric resolutions: %v", names)
 	}
 }
 
@@ -170,7 +170,7 @@ func TestVerdicts(t *testing.T) {
 	}
 	// Every machine and metric has a line, in order.
 	cs := compare([][]analysis.MachineMetrics{sim[0]}, [][]analysis.MachineMetrics{sim[1]}, sim, []float64{6})
-	if len(cs) != 13 || cs[1].twin[0] != float64(sim[1][0].Receives) || cs[0].metric.name != "ticks" || !slices.EqualFunc(cs, validateMetrics, func(c comparison, m validateMetric) bool { return c.metric.name == m.name }) {
+	if len(cs) != 13 || cs[1].twin[0] != float64(sim[1][0].Receives) || cs[0].metric != analysis.Ticks || !slices.EqualFunc(cs, analysis.Metrics, func(c comparison, m *analysis.Metric) bool { return c.metric == m }) {
 		t.Errorf("%d comparisons", len(cs))
 	}
 }
