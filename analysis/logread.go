@@ -3,7 +3,6 @@ package analysis
 import (
 	"bufio"
 	"cmp"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -352,7 +351,8 @@ func countComma(b []byte) int {
 	return n
 }
 
-// unknownEvent describes an event name that sim.ParseEvent rejects.
+// unknownEvent describes an event name that the codec rejects, in the
+// words of sim.ParseEvent.
 func unknownEvent(name []byte, n int) string {
 	msg := fmt.Sprintf("unknown event %s", quote(name))
 	if _, err := sim.ParseEvent(string(name), n); err != nil {
@@ -570,63 +570,18 @@ func slowTime(ip, fp []byte, shift int) (int64, numErr) {
 	return int64(v), numOK
 }
 
-// eventTable maps event names to events for a run of n machines: exactly
-// the names sim.Event.Name gives, as sim.ParseEvent accepts them. Names of
-// 8 bytes (all of them below 1001 machines) are compared as one 64-bit
-// word.
+// eventTable maps event names to events for a run of n machines: it is
+// the one codec of package sim (sim.EventCodec), which accepts exactly the
+// names sim.Event.Name gives.
 type eventTable struct {
-	n      int
-	names  []string // by Event
-	words  []uint64 // by Event: the name as a little-endian word, 0 if not 8 bytes
-	byWord map[uint64]sim.Event
-	byName map[string]sim.Event // names of other lengths
+	*sim.EventCodec
+	n int
 }
 
-// maxLinearEvents is the largest table searched linearly.
-const maxLinearEvents = 8
-
+// newEventTable returns the table of a run of n machines.
 func newEventTable(n int) *eventTable {
-	t := &eventTable{n: n}
-	count := 3 + max(n-1, 0) // internal, receive, broadcast, n-1 sends
-	t.names = make([]string, count)
-	t.words = make([]uint64, count)
-	for e := range t.names {
-		s := sim.Event(e).Name(n)
-		t.names[e] = s
-		if len(s) == 8 {
-			t.words[e] = binary.LittleEndian.Uint64([]byte(s))
-		} else {
-			if t.byName == nil {
-				t.byName = make(map[string]sim.Event)
-			}
-			t.byName[s] = sim.Event(e)
-		}
-	}
-	if count > maxLinearEvents {
-		t.byWord = make(map[uint64]sim.Event, count)
-		for e, w := range t.words {
-			if w != 0 {
-				t.byWord[w] = sim.Event(e)
-			}
-		}
-	}
-	return t
+	return &eventTable{EventCodec: sim.NewEventCodec(n), n: n}
 }
 
-func (t *eventTable) lookup(b []byte) (sim.Event, bool) {
-	if len(b) != 8 {
-		e, ok := t.byName[string(b)]
-		return e, ok
-	}
-	w := binary.LittleEndian.Uint64(b)
-	if t.byWord != nil {
-		e, ok := t.byWord[w]
-		return e, ok
-	}
-	for e, x := range t.words {
-		if w == x {
-			return sim.Event(e), true
-		}
-	}
-	return 0, false
-}
+// lookup returns the event named b, and whether there is one.
+func (t *eventTable) lookup(b []byte) (sim.Event, bool) { return t.Parse(b) }

@@ -141,7 +141,7 @@ func TestEventTableIsParseEvent(t *testing.T) {
 	for _, n := range []int{1, 2, 3, 4, 5, 6, 9, 10, 11, 100, 1000} {
 		tab := newEventTable(n)
 		names := slicesClone(probes)
-		for e := range tab.names {
+		for e := range tab.Events() {
 			names = append(names, sim.Event(e).Name(n))
 		}
 		for _, name := range names {

@@ -13,7 +13,7 @@ import "io"
 type LogWriter struct {
 	ws    []io.Writer
 	bufs  [][]byte
-	names [][]byte // by Event: the name and a comma
+	names *EventCodec
 }
 
 const logBufSize = 64 << 10
@@ -22,23 +22,14 @@ const logBufSize = 64 << 10
 // writes to ws[i].
 func NewLogWriter(ws []io.Writer) *LogWriter {
 	n := len(ws)
-	l := &LogWriter{ws: ws, bufs: make([][]byte, n), names: eventNames(n)}
+	l := &LogWriter{ws: ws, bufs: make([][]byte, n), names: NewEventCodec(n)}
 	for i := range l.bufs {
 		l.bufs[i] = make([]byte, 0, logBufSize)
 	}
 	return l
 }
 
-// eventNames returns each event's name and a comma, indexed by Event.
-func eventNames(n int) [][]byte {
-	names := make([][]byte, int(sendBase)+max(n-1, 0))
-	for e := range names {
-		names[e] = append([]byte(Event(e).Name(n)), ',')
-	}
-	return names
-}
-
-// maxLine bounds a line's length: a name, 20+10 digits of time, two
+// maxLine bounds a line's length after the name: 20+10 digits of time, two
 // 20-digit integers and separators.
 const maxLine = 128
 
@@ -46,13 +37,15 @@ const maxLine = 128
 func (l *LogWriter) Records(machine int, b []Record) error {
 	buf := l.bufs[machine]
 	for i := range b {
-		if cap(buf)-len(buf) < maxLine+len(l.names[b[i].Event]) {
+		name := l.names.Name(b[i].Event)
+		if cap(buf)-len(buf) < maxLine+len(name) {
 			if _, err := l.ws[machine].Write(buf); err != nil {
 				return err
 			}
 			buf = buf[:0]
 		}
-		buf = append(buf, l.names[b[i].Event]...)
+		buf = append(buf, name...)
+		buf = append(buf, ',')
 		buf = AppendLine(buf, &b[i])
 	}
 	l.bufs[machine] = buf

@@ -19,7 +19,14 @@
 // the length after the pop. Peers are numbered in index order skipping the
 // machine itself: peer p of machine i is machine p if p < i, else p+1.
 // The machine never reads a clock, sleeps, does I/O or draws randomness: its
-// driver asks NeedsRoll, rolls the machine's Die if so, and calls Tick.
+// driver asks NeedsRoll, rolls the machine's Die if so, and calls Tick. The
+// Step that Tick returns holds the event to log, the value, and the Targets
+// to send the value to: the machine indices in index order (peer 0 first
+// for a broadcast), never the machine itself.
+//
+// An EventCodec holds the events' names for a run of n machines: the log
+// writer, the log reader of package analysis and the control messages of
+// package realtime all use it.
 //
 // # The engine
 //

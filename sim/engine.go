@@ -265,20 +265,21 @@ func (e *Engine) run() error {
 			if nd.due <= at {
 				nd.deliver(at)
 			}
-			if nd.m.queue.n > MaxQueue {
+			if nd.m.QueueLen() > MaxQueue {
 				return ErrQueueLimit
 			}
 			face := 0
-			if nd.m.queue.n == 0 {
+			if nd.m.NeedsRoll() {
 				face = nd.die.Roll()
 			}
-			ev, v := nd.m.Tick(face)
+			// Machine.Tick's fast path (see tick).
+			ev, v := nd.m.tick(face)
 			nd.next = base + te.next
 			if ev >= Broadcast {
 				e.send(nd, ev, v, at)
 			}
 			r := &nd.recs[nd.nrec&(recBatch-1)]
-			r.At, r.Clock, r.Queue, r.Event = at, nd.m.clock, int64(nd.m.queue.n), ev
+			r.At, r.Clock, r.Queue, r.Event = at, nd.m.Clock(), int64(nd.m.QueueLen()), ev
 			nd.nrec++
 			if nd.nrec == recBatch {
 				if err := e.flush(nd); err != nil {
@@ -309,7 +310,7 @@ func (e *Engine) flush(nd *node) error {
 	nd.nrec = 0
 	nd.ticks += int64(k)
 	if k > 0 && e.sink != nil {
-		return e.sink.Records(nd.m.id, nd.recs[:k])
+		return e.sink.Records(nd.m.ID(), nd.recs[:k])
 	}
 	return nil
 }
@@ -327,7 +328,7 @@ func (nd *node) deliver(at int64) {
 }
 
 // send sends the value v of the node's tick at time at, whose event is a
-// single send or a broadcast.
+// single send or a broadcast, to the event's targets in their order.
 //
 // Without jitter, a copy to a machine with nothing in flight and no tick
 // before the copy is due is appended to its queue at once: no tick of that
@@ -335,18 +336,14 @@ func (nd *node) deliver(at int64) {
 // due no earlier. Otherwise it waits in the machine's inbox.
 func (e *Engine) send(nd *node, ev Event, v, at int64) {
 	arrive := at + e.cfg.Latency
-	i := nd.m.id
+	to := nd.m.targets(ev) // Machine.Tick's targets (see tick)
 	if e.links != nil {
-		e.sendJitter(i, ev, v, arrive)
+		e.sendJitter(nd.m.ID(), to, v, arrive)
 		return
 	}
-	lo, hi := nd.m.Recipients(ev)
 	end := e.cfg.Duration
-	for j := lo; j < hi; j++ {
-		if j == i {
-			continue
-		}
-		dst := &e.nodes[j]
+	for k := range to.Len() {
+		dst := &e.nodes[to.At(k)]
 		e.sent++
 		if dst.inbox.n == 0 && arrive <= dst.next {
 			if arrive < end {
@@ -368,12 +365,9 @@ func (e *Engine) send(nd *node, ev Event, v, at int64) {
 // sendJitter is send when messages have jitter: each copy is due at
 // arrive plus its link's uniform jitter in [0, Jitter], raised if need be
 // to the link's previous delivery time so that a link never reorders.
-func (e *Engine) sendJitter(i int, ev Event, v, arrive int64) {
-	lo, hi := e.nodes[i].m.Recipients(ev)
-	for j := lo; j < hi; j++ {
-		if j == i {
-			continue
-		}
+func (e *Engine) sendJitter(i int, to Targets, v, arrive int64) {
+	for k := range to.Len() {
+		j := to.At(k)
 		l := &e.links[i*e.n+j]
 		at := arrive + int64(uniform(&l.rng, uint64(e.cfg.Jitter)+1))
 		at = max(at, l.last)

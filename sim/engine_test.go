@@ -165,7 +165,7 @@ func TestEnginePeerOrderAndSendValue(t *testing.T) {
 
 func faceEvent(face, n int) sim.Event {
 	m := sim.NewMachine(0, n)
-	ev, _ := m.Tick(face)
+	ev := m.Tick(face).Event
 	return ev
 }
 

@@ -334,7 +334,7 @@ func drain(t *testing.T, e *Engine, j int) (dues, vals []int64) {
 		t.Fatalf("machine %d: empty inbox but due %d", j, nd.due)
 	}
 	for nd.m.QueueLen() > 0 {
-		_, v := nd.m.Tick(0)
+		v := nd.m.Tick(0).Value
 		vals = append(vals, v)
 	}
 	return dues, vals
@@ -489,6 +489,29 @@ func TestUniformMatchesRandV2(t *testing.T) {
 	for range 100 {
 		if got, want := uniform(a, 1<<10), b.Uint64()>>54; got != want {
 			t.Fatalf("uniform(2^10) = %d, want the top 10 bits %d", got, want)
+		}
+	}
+}
+
+// The engine's fast path, tick and then targets, is Tick: the same event,
+// value, targets and machine state, for every face and queue state.
+func TestTickFastPathIsTick(t *testing.T) {
+	for _, n := range []int{2, 3, 5} {
+		for id := range n {
+			for face := -1; face <= n+2; face++ {
+				for _, queue := range [][]int64{nil, {9}, {1, 2}} {
+					a, b := NewMachine(id, n), NewMachine(id, n)
+					for _, v := range queue {
+						a.Deliver(v)
+						b.Deliver(v)
+					}
+					s := a.Tick(face)
+					ev, v := b.tick(face)
+					if got := (Step{ev, v, b.targets(ev)}); got != s || a.Clock() != b.Clock() || a.QueueLen() != b.QueueLen() {
+						t.Errorf("n %d machine %d face %d queue %v: tick gives %+v, Tick %+v", n, id, face, queue, got, s)
+					}
+				}
+			}
 		}
 	}
 }

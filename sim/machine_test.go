@@ -49,7 +49,8 @@ func TestMachineReceiveHasPrecedence(t *testing.T) {
 			if m.NeedsRoll() {
 				t.Fatal("NeedsRoll is true with a non-empty queue")
 			}
-			ev, v := m.Tick(c.face)
+			s := m.Tick(c.face)
+			ev, v := s.Event, s.Value
 			if ev != sim.Receive {
 				t.Errorf("event = %v (%q), want Receive", ev, ev.Name(c.n))
 			}
@@ -69,7 +70,7 @@ func TestMachineReceiveHasPrecedence(t *testing.T) {
 	if !m.NeedsRoll() {
 		t.Error("NeedsRoll is false with an empty queue")
 	}
-	if ev, _ := m.Tick(1); ev != sim.SendTo(0) {
+	if ev := m.Tick(1).Event; ev != sim.SendTo(0) {
 		t.Errorf("empty queue, face 1: event %q, want send 0", ev.Name(3))
 	}
 }
@@ -79,8 +80,8 @@ func TestMachineQueueIsFIFO(t *testing.T) {
 	for _, q := range [][]int64{{1, 2, 3}, {3, 2, 1}, {5, 5, 0, 9, 1}} {
 		m := withClock(0, 3, 0, q...)
 		for i, want := range q {
-			if ev, v := m.Tick(1); ev != sim.Receive || v != want {
-				t.Errorf("queue %v: receive %d = (%q, %d), want (receive, %d)", q, i, ev.Name(3), v, want)
+			if s := m.Tick(1); s.Event != sim.Receive || s.Value != want {
+				t.Errorf("queue %v: receive %d = (%q, %d), want (receive, %d)", q, i, s.Event.Name(3), s.Value, want)
 			}
 		}
 		if !m.NeedsRoll() {
@@ -97,7 +98,7 @@ func TestMachineQueueIsFIFO(t *testing.T) {
 			next++
 		}
 		for range 20 {
-			if _, v := m.Tick(0); v != want {
+			if v := m.Tick(0).Value; v != want {
 				t.Fatalf("round %d: popped %d, want %d", round, v, want)
 			}
 			want++
@@ -115,7 +116,8 @@ func TestMachineSendValueAndIncrement(t *testing.T) {
 		for _, clock := range []int64{0, 1, 7, 1000} {
 			for face := 1; face <= n+2; face++ {
 				m := withClock(n-1, n, clock)
-				ev, v := m.Tick(face)
+				s := m.Tick(face)
+				ev, v := s.Event, s.Value
 				if v != clock {
 					t.Errorf("n %d clock %d face %d (%q): value %d, want the clock before the tick %d", n, clock, face, ev.Name(n), v, clock)
 				}
@@ -147,7 +149,8 @@ func TestMachineSendValueAndIncrement(t *testing.T) {
 			t.Fatalf("set-up: clock %d, want %d", m.Clock(), c.clock)
 		}
 		m.Deliver(c.msg)
-		ev, v := m.Tick(0)
+		s := m.Tick(0)
+		ev, v := s.Event, s.Value
 		if ev != sim.Receive || v != c.msg || m.Clock() != c.want {
 			t.Errorf("clock %d receives %d: (%q, %d) clock %d, want (receive, %d) clock %d",
 				c.clock, c.msg, ev.Name(3), v, m.Clock(), c.msg, c.want)
@@ -175,7 +178,8 @@ func TestMachineTickBy(t *testing.T) {
 	}
 	for _, c := range cases {
 		m := withClock(0, 3, 3, c.queue...)
-		ev, v := m.TickBy(c.face, c.inc)
+		s := m.TickBy(c.face, c.inc)
+		ev, v := s.Event, s.Value
 		if ev != c.wantEv || v != c.wantV || m.Clock() != c.wantClock {
 			t.Errorf("queue %v face %d inc %d: (%q, %d) clock %d, want (%q, %d) clock %d",
 				c.queue, c.face, c.inc, ev.Name(3), v, m.Clock(), c.wantEv.Name(3), c.wantV, c.wantClock)
@@ -226,7 +230,7 @@ func TestMachineFaces(t *testing.T) {
 				want = sim.Internal
 			}
 			m := sim.NewMachine(0, n)
-			ev, _ := m.Tick(face)
+			ev := m.Tick(face).Event
 			if ev != want {
 				t.Errorf("n %d face %d: %q, want %q", n, face, ev.Name(n), want.Name(n))
 			}
@@ -355,7 +359,7 @@ func TestMachineReset(t *testing.T) {
 		t.Errorf("after Reset: clock %d, queue %d, id %d", m.Clock(), m.QueueLen(), m.ID())
 	}
 	m.Deliver(42)
-	if ev, v := m.Tick(0); ev != sim.Receive || v != 42 {
-		t.Errorf("after Reset and a delivery: (%q, %d), want (receive, 42)", ev.Name(3), v)
+	if s := m.Tick(0); s.Event != sim.Receive || s.Value != 42 {
+		t.Errorf("after Reset and a delivery: (%q, %d), want (receive, 42)", s.Event.Name(3), s.Value)
 	}
 }

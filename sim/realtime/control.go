@@ -1,7 +1,6 @@
 package realtime
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -27,9 +26,10 @@ import (
 //	stop                              stop now (so does the end of input)
 //
 // AT is the tick's time in ns of scenario time, CLOCK and QUEUE the
-// record's, EVENT "i" (internal), "r" (receive), "b" (broadcast) or "s<p>"
-// (a send to peer p); the numbers of done are Stats' fields (COMPLETED is 0
-// or 1).
+// record's, EVENT the event's token (sim.Event.AppendToken, read back by
+// sim.EventCodec.ParseToken): "i" (internal), "r" (receive), "b"
+// (broadcast) or "s<p>" (a send to peer p); the numbers of done are Stats'
+// fields (COMPLETED is 0 or 1).
 
 // Kind is the kind of a control message.
 type Kind uint8
@@ -100,17 +100,7 @@ func AppendTick(dst []byte, r *sim.Record) []byte {
 	dst = append(dst, ' ')
 	dst = strconv.AppendInt(dst, r.Queue, 10)
 	dst = append(dst, ' ')
-	switch ev := r.Event; {
-	case ev == sim.Internal:
-		dst = append(dst, 'i')
-	case ev == sim.Receive:
-		dst = append(dst, 'r')
-	case ev == sim.Broadcast:
-		dst = append(dst, 'b')
-	default:
-		dst = append(dst, 's')
-		dst = strconv.AppendInt(dst, int64(ev.Peer()), 10)
-	}
+	dst = r.Event.AppendToken(dst)
 	return append(dst, '\n')
 }
 
@@ -171,9 +161,9 @@ func ParseMsg(line string, n int) (Msg, error) {
 			}
 			v[i] = x
 		}
-		ev, err := parseEvent(f[3], n)
-		if err != nil {
-			return bad("%v", err)
+		ev, ok := sim.NewEventCodec(n).ParseToken([]byte(f[3]))
+		if !ok {
+			return bad("event must be i, r, b or s<peer>")
 		}
 		return Msg{Kind: Tick, Record: sim.Record{At: v[0], Clock: v[1], Queue: v[2], Event: ev}}, nil
 	case "done":
@@ -203,24 +193,6 @@ func natural(s string) (int64, error) {
 		return 0, fmt.Errorf("%q is not a non-negative integer", trim(s))
 	}
 	return v, nil
-}
-
-func parseEvent(s string, n int) (sim.Event, error) {
-	switch s {
-	case "i":
-		return sim.Internal, nil
-	case "r":
-		return sim.Receive, nil
-	case "b":
-		return sim.Broadcast, nil
-	}
-	if len(s) > 1 && s[0] == 's' {
-		p, err := natural(s[1:])
-		if err == nil && p < int64(n-1) {
-			return sim.SendTo(int(p)), nil
-		}
-	}
-	return 0, errors.New("event must be i, r, b or s<peer>")
 }
 
 // trim shortens s for an error message.

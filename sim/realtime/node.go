@@ -520,15 +520,12 @@ func (nd *Node) Run(ctx context.Context, start time.Time, sink sim.Sink) (Stats,
 		if m.NeedsRoll() {
 			face = die.Roll()
 		}
-		ev, v := m.TickBy(face, 1+skip)
-		lo, hi := m.Recipients(ev)
-		for j := lo; j < hi; j++ {
-			if j != nd.id {
-				nd.send(&st, broken, j, v)
-			}
+		s := m.TickBy(face, 1+skip)
+		for k := range s.To.Len() {
+			nd.send(&st, broken, s.To.At(k), s.Value)
 		}
 		at := int64(math.Round(float64(now.Sub(t0)) * nd.speed))
-		rec[0] = sim.Record{At: max(at, 0), Clock: m.Clock(), Queue: int64(m.QueueLen()), Event: ev}
+		rec[0] = sim.Record{At: max(at, 0), Clock: m.Clock(), Queue: int64(m.QueueLen()), Event: s.Event}
 		st.Ticks++
 		if skip > 0 {
 			st.Overruns++

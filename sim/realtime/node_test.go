@@ -385,7 +385,8 @@ func TestSameMachineAndDie(t *testing.T) {
 		} else {
 			inc = r.Clock - max(before, []int64{100, 200}[k])
 		}
-		ev, v := ref.TickBy(face, inc)
+		s := ref.TickBy(face, inc)
+		ev, v := s.Event, s.Value
 		if ev != r.Event || ref.Clock() != r.Clock || int64(ref.QueueLen()) != r.Queue || inc < 1 {
 			t.Fatalf("tick %d: node logged (%q, clock %d, queue %d), the reference machine (%q, clock %d, queue %d, increment %d)",
 				k, r.Event.Name(3), r.Clock, r.Queue, ev.Name(3), ref.Clock(), ref.QueueLen(), inc)
