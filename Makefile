@@ -48,7 +48,7 @@ figures: build
 	done
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./sim ./analysis/...
+	$(GO) test -run '^$$' -bench . -benchmem ./sim ./analysis/... ./experiment
 
 clean:
 	rm -rf bin out

@@ -2,15 +2,12 @@ package analysis
 
 import (
 	"bufio"
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 
 	"desim/sim"
 )
@@ -41,8 +38,10 @@ func (e *LogError) Error() string {
 // line is under 100 bytes).
 const MaxLineLen = 4096
 
-// ReadRun reads a run: one directory holding machine-<i>.csv files (ordered by i numerically: machine-10 after machine-9),
-// or an explicit list of files (machine ids in the order given).
+// ReadRun reads a run from its log files, one per machine, in machine
+// order: paths[i] is machine i's log, whatever its name. Run directories
+// are read by package experiment (experiment.ReadRun), which owns their
+// layout and lists a directory's logs; a directory here is an error.
 //
 // Each file holds one machine's log in SPEC.md's format, one line per tick
 // and no header:
@@ -68,16 +67,16 @@ const MaxLineLen = 4096
 // Every time is then rebased to the earliest first line across the files:
 // Offset holds that time and is subtracted from every At, so that the
 // run's earliest line is at 0. For desim's logs the earliest line is at 0
-// unless every machine has a start offset; callers that know a directory
-// holds a desim run (it has a scenario.yaml) add Offset back to keep the
-// run's own time, as desim plot and analyze do. Metrics do not depend on it.
+// unless every machine has a start offset; callers that know the logs are
+// a desim run (its directory has a scenario.yaml) add Offset back to keep
+// the run's own time, as experiment.ReadRun does. Metrics do not depend on
+// it.
 //
 // Lines end in "\n" or "\r\n"; the last line may lack its newline. Any
 // malformed input is a *LogError naming the file and line: a wrong number
 // of fields (including an empty line), an unknown event name, a field that
 // is not a number, a negative number, a number out of range, a time before
-// the previous line's, an empty file, a directory without machine-*.csv
-// files, a gap in the numbering of a directory's files.
+// the previous line's, an empty file, a directory given as a log file.
 func ReadRun(paths ...string) (*Log, error) {
 	files, err := runFiles(paths)
 	if err != nil {
@@ -160,74 +159,26 @@ func (l *Log) Metrics(rates []float64) []MachineMetrics {
 	return acc.Metrics(rates)
 }
 
-// runFiles resolves ReadRun's arguments to the list of files.
+// runFiles checks ReadRun's arguments: log files, none of them a
+// directory. A single path that cannot be stat'ed is an error here; with
+// several, a missing file is reported when it is opened, in order.
 func runFiles(paths []string) ([]string, error) {
 	if len(paths) == 0 {
-		return nil, errors.New("no run directory or log files given")
-	}
-	if len(paths) == 1 {
-		st, err := os.Stat(paths[0])
-		if err != nil {
-			return nil, err
-		}
-		if st.IsDir() {
-			return dirFiles(paths[0])
-		}
-		return paths, nil
+		return nil, errors.New("no log files given")
 	}
 	for _, p := range paths {
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return nil, &LogError{File: p, Msg: "is a directory: give one run directory, or a list of log files"}
+		st, err := os.Stat(p)
+		if err != nil {
+			if len(paths) == 1 {
+				return nil, err
+			}
+			continue
+		}
+		if st.IsDir() {
+			return nil, &LogError{File: p, Msg: "is a directory: give the log files; experiment.ReadRun reads run directories"}
 		}
 	}
 	return slices.Clone(paths), nil
-}
-
-// dirFiles returns dir's machine-<i>.csv files in order of i, which must
-// run 0, 1, ..., N-1 without a gap.
-func dirFiles(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	type file struct {
-		id   uint64
-		name string
-	}
-	var fs []file
-	for _, e := range entries {
-		num, ok := strings.CutPrefix(e.Name(), "machine-")
-		if !ok {
-			continue
-		}
-		num, ok = strings.CutSuffix(num, ".csv")
-		if !ok || num == "" || (len(num) > 1 && num[0] == '0') || strings.Trim(num, "0123456789") != "" {
-			continue
-		}
-		id, err := strconv.ParseUint(num, 10, 64)
-		if err != nil {
-			id = ^uint64(0) // beyond any count of files: reported as a gap
-		}
-		fs = append(fs, file{id, e.Name()})
-	}
-	if len(fs) == 0 {
-		return nil, &LogError{File: dir, Msg: "no machine-<i>.csv log files in the directory"}
-	}
-	slices.SortFunc(fs, func(a, b file) int { return cmp.Compare(a.id, b.id) })
-	out := make([]string, len(fs))
-	for i, f := range fs {
-		if f.id != uint64(i) {
-			msg := fmt.Sprintf("machine-%d.csv is missing", i)
-			if i > 0 {
-				msg += fmt.Sprintf(" (the logs are numbered from 0 without gaps; found %s and then %s)", fs[i-1].name, f.name)
-			} else {
-				msg += fmt.Sprintf(" (the logs are numbered from 0 without gaps; the first is %s)", f.name)
-			}
-			return nil, &LogError{File: dir, Msg: msg}
-		}
-		out[i] = filepath.Join(dir, f.name)
-	}
-	return out, nil
 }
 
 // readFile reads one log file, with the records' capacity estimated from

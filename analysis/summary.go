@@ -33,7 +33,7 @@ func ReadSummary(path string) (*Summary, error) {
 	}
 	var s Summary
 	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &s, nil
 }

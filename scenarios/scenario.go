@@ -19,6 +19,9 @@
 //
 // Unknown keys, repeated keys, a second YAML document, an empty file and
 // every value out of range are errors of the form "file:line: message".
+//
+// Imports: sim and gopkg.in/yaml.v3; nothing above (analysis, experiment,
+// cmd).
 package scenarios
 
 import (

@@ -58,6 +58,11 @@
 // from stream (seed, PurposeJitter, i, j). A face is drawn from a stream by
 // Lemire's multiply-and-reject method (see Die.Roll), which is unbiased and
 // platform independent.
+//
+// # Imports
+//
+// sim is the bottom floor of desim: it imports the standard library only,
+// and no other desim package.
 package sim
 
 // ModelVersion numbers the behaviour of the model, the engine and their

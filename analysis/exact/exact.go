@@ -11,6 +11,8 @@
 // normalised (carries propagated) every 2^30 additions and before reading.
 // The value is read back with one correct rounding (to nearest, ties to
 // even).
+//
+// Imports: the standard library only.
 package exact
 
 import (

@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"desim/analysis"
-	"desim/analysis/sweep"
+	"desim/analysis/stats"
 	"desim/scenarios"
 )
 
@@ -41,7 +41,7 @@ const (
 )
 
 // Classify applies the drift rule to a machine's queue slope over seeds.
-func Classify(qs sweep.Summary) Class {
+func Classify(qs stats.Summary) Class {
 	switch {
 	case qs.Mean-qs.CI95 > DriftThreshold:
 		return Drifts
@@ -63,7 +63,7 @@ const (
 // ScenarioInput is one scenario's data.
 type ScenarioInput struct {
 	Scenario *scenarios.Scenario
-	Sweep    sweep.ScenarioOutput
+	Sweep    stats.ScenarioOutput
 	Predict  []analysis.MachinePrediction
 	// Figure is the figure's path relative to the report, "" when none.
 	Figure string
@@ -71,8 +71,20 @@ type ScenarioInput struct {
 	FigureCommand string
 }
 
-// ValidationTable is the printed output of "desim validate" for one
-// scenario, with its exit status.
+// ValidationInput is the validation of the simulator against real
+// sockets on one scenario.
+type ValidationInput struct {
+	Scenario string
+	// Command is the command line that repeats it.
+	Command string
+	// RealSeeds and SimSeeds are the real and the simulated runs' seeds.
+	RealSeeds, SimSeeds stats.SeedRange
+	Result              *stats.Validation
+}
+
+// ValidationTable is the validation of one scenario as the report shows
+// it: the command that repeats it, whether it passed, and its table as
+// "desim validate" prints it.
 type ValidationTable struct {
 	Scenario string `json:"scenario"`
 	Command  string `json:"command"`
@@ -82,19 +94,19 @@ type ValidationTable struct {
 
 // Input is everything the report is built from.
 type Input struct {
-	Seeds     sweep.SeedRange
+	Seeds     stats.SeedRange
 	Duration  string // as given, e.g. "300s"
 	Command   string // the command line that made the report
 	Scenarios []ScenarioInput
 	// Validation is nil when the real-socket validation was skipped.
-	Validation []ValidationTable
+	Validation []ValidationInput
 	// ValidationNote says why there is no validation, when there is none.
 	ValidationNote string
 }
 
 // Report is the computed report.
 type Report struct {
-	Seeds      sweep.SeedRange   `json:"seeds"`
+	Seeds      stats.SeedRange   `json:"seeds"`
 	Duration   string            `json:"duration"`
 	Command    string            `json:"command"`
 	Scenarios  []ScenarioReport  `json:"scenarios"`
@@ -126,7 +138,7 @@ type ScenarioReport struct {
 	FigureCommand string          `json:"figure_command,omitempty"`
 	Machines      []MachineReport `json:"machines"`
 	// Sweep is the full sweep output of the scenario (every metric).
-	Sweep sweep.ScenarioOutput `json:"sweep"`
+	Sweep stats.ScenarioOutput `json:"sweep"`
 }
 
 // MachineReport is one machine's line of the overview.
@@ -161,20 +173,26 @@ type CaptionNote struct {
 	Text string `json:"text"`
 }
 
-// metric returns the summary of a metric of a machine.
-func metric(mo sweep.MachineOutput, m *analysis.Metric) sweep.Summary {
-	return mo.Metrics[m.Index()]
+// validationTable renders a validation as "desim validate" prints it.
+func validationTable(v ValidationInput) ValidationTable {
+	var b strings.Builder
+	fmt.Fprintf(&b, "simulated seeds %d..%d; real runs' seeds %d..%d\n\n", v.SimSeeds.From, v.SimSeeds.To, v.RealSeeds.From, v.RealSeeds.To)
+	v.Result.WriteText(&b)
+	return ValidationTable{Scenario: v.Scenario, Command: v.Command, Passed: v.Result.Passed(), Text: b.String()}
 }
 
 // Build computes the report.
 func Build(in Input) *Report {
 	r := &Report{
 		Seeds: in.Seeds, Duration: in.Duration, Command: in.Command,
-		Validation: in.Validation, ValidationNote: in.ValidationNote,
+		ValidationNote: in.ValidationNote,
 		Rules: Rules{
 			DriftThreshold: DriftThreshold, SlowRatio: SlowRatio, QueueBound: QueueBound,
 			Drift: fmt.Sprintf("a machine drifts when the 95%% CI of its mean queue slope lies entirely above %g msg/s, is steady when it lies entirely below, and is undetermined otherwise", DriftThreshold),
 		},
+	}
+	for _, v := range in.Validation {
+		r.Validation = append(r.Validation, validationTable(v))
 	}
 	byName := map[string]*ScenarioReport{}
 	for _, si := range in.Scenarios {
@@ -188,7 +206,7 @@ func Build(in Input) *Report {
 			sr.Rates = append(sr.Rates, m.Rate.String())
 		}
 		for i, mo := range si.Sweep.Machines {
-			cs, qs, dr, mq := metric(mo, analysis.ClockSlope), metric(mo, analysis.QueueSlope), metric(mo, analysis.Drift), metric(mo, analysis.MaxQueue)
+			cs, qs, dr, mq := mo.Metric(analysis.ClockSlope), mo.Metric(analysis.QueueSlope), mo.Metric(analysis.Drift), mo.Metric(analysis.MaxQueue)
 			p := si.Predict[i]
 			sr.Machines = append(sr.Machines, MachineReport{
 				ID: i, Rate: mo.Rate, Load: p.Load,

@@ -6,14 +6,14 @@ import (
 	"testing"
 
 	"desim/analysis"
-	"desim/analysis/sweep"
+	"desim/analysis/stats"
 	_ "desim/internal/golden" // registers -update for "go test ./... -update"
 	"desim/scenarios"
 	"desim/sim"
 )
 
 // qs is a queue-slope summary with the given mean and CI half-width.
-func qs(mean, ci float64) sweep.Summary { return sweep.Summary{N: 100, Mean: mean, CI95: ci} }
+func qs(mean, ci float64) stats.Summary { return stats.Summary{N: 100, Mean: mean, CI95: ci} }
 
 func TestClassify(t *testing.T) {
 	for _, c := range []struct {
@@ -48,13 +48,13 @@ type machine struct {
 func input(t *testing.T, name string, ms ...machine) ScenarioInput {
 	t.Helper()
 	s := &scenarios.Scenario{Name: name, Die: 10, Duration: 60e9}
-	so := sweep.ScenarioOutput{Scenario: name, Runs: 100}
+	so := stats.ScenarioOutput{Scenario: name, Runs: 100}
 	var pred []analysis.MachinePrediction
 	for i, m := range ms {
 		s.Machines = append(s.Machines, scenarios.Machine{Rate: sim.MustRate(m.rate)})
-		mo := sweep.MachineOutput{ID: i, Rate: s.Machines[i].Rate.Float64(), Metrics: make(sweep.MetricSummaries, len(sweep.Metrics))}
-		set := func(name string, v sweep.Summary) {
-			for k, n := range sweep.Metrics {
+		mo := stats.MachineOutput{ID: i, Rate: s.Machines[i].Rate.Float64(), Metrics: make(stats.MetricSummaries, len(analysis.Metrics))}
+		set := func(name string, v stats.Summary) {
+			for k, n := range analysis.Metrics {
 				if n.Key == name {
 					mo.Metrics[k] = v
 				}
@@ -213,7 +213,7 @@ func TestClaimQueueBound(t *testing.T) {
 // HTML, and that the JSON parses and holds the Markdown's numbers.
 func TestRenderings(t *testing.T) {
 	in := Input{
-		Seeds: sweep.SeedRange{From: 1, To: 100}, Duration: "60s", Command: "desim reproduce --seeds 100",
+		Seeds: stats.SeedRange{From: 1, To: 100}, Duration: "60s", Command: "desim reproduce --seeds 100",
 		Scenarios: []ScenarioInput{
 			input(t, "A2", fast, drifty, drifty), input(t, "A3", fast, fast, drifty), input(t, "A4", fast, steady, drifty),
 			input(t, "B2", fast, steady, steady), input(t, "B3", fast, fast, steady),

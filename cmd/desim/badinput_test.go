@@ -126,11 +126,12 @@ func TestBadFlags(t *testing.T) {
 		args []string
 		msg  []string // each must appear in stderr
 	}{
-		{[]string{"run", "A2", "--bogus", "--out", out}, []string{"bogus", "desim run -h"}},
+		{[]string{"run", "A2", "--bogus", "--out", out}, []string{"unknown flag: --bogus", `Run "desim run --help" for usage.`}},
+		{[]string{"run", "A2", "-seed", "5", "--out", out}, []string{"unknown shorthand flag: 's' in -seed"}},
 		{[]string{"run", "A2", "--seed", "abc", "--out", out}, []string{"--seed", "abc"}},
 		{[]string{"run", "A2", "--seed", "-1", "--out", out}, []string{"--seed", "-1"}},
 		{[]string{"run", "A2", "--seed", "18446744073709551616", "--out", out}, []string{"--seed"}},
-		{[]string{"run", "A2", "--out", out, "--seed"}, []string{"seed"}},
+		{[]string{"run", "A2", "--out", out, "--seed"}, []string{"flag needs an argument: --seed"}},
 		{[]string{"run", "A2", "--duration", "xyz", "--out", out}, []string{"--duration", "xyz"}},
 		{[]string{"run", "A2", "--duration", "0s", "--out", out}, []string{"duration"}},
 		{[]string{"run", "A2", "--duration", "-1m", "--out", out}, []string{"duration"}},
@@ -143,7 +144,7 @@ func TestBadFlags(t *testing.T) {
 		{[]string{"scenarios", "show", "NOPE"}, []string{"NOPE"}},
 		{[]string{"scenarios", "show"}, []string{"scenarios"}},
 		{[]string{"scenarios", "list", "more"}, []string{"scenarios"}},
-		{[]string{"help", "nope"}, []string{"nope"}},
+		{[]string{"help", "nope"}, []string{`unknown command "nope"`}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			r := desim(tc.args...)

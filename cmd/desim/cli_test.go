@@ -2,9 +2,11 @@ package main
 
 import (
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -86,20 +88,41 @@ func TestShowThenRun(t *testing.T) {
 	}
 }
 
+// subcommands returns the names of desim's commands as "desim help" lists
+// them (cobra's help and completion included).
+func subcommands(t *testing.T) []string {
+	t.Helper()
+	root := newRoot(&env{stdout: io.Discard, stderr: io.Discard})
+	root.InitDefaultHelpCmd()
+	var names []string
+	for _, c := range root.Commands() {
+		if c.IsAvailableCommand() || c.Name() == "help" {
+			names = append(names, c.Name())
+		}
+	}
+	for _, want := range []string{"run", "scenarios", "analyze", "predict", "plot", "sweep", "merge", "real", "machine", "validate", "reproduce", "version", "help", "completion"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("desim has no command %q (it has %v)", want, names)
+		}
+	}
+	return names
+}
+
 func TestHelp(t *testing.T) {
+	names := subcommands(t)
 	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
 		r := desim(args...)
-		if r.code != 0 {
+		if r.code != 0 || r.stderr != "" {
 			t.Errorf("desim %v: exit %d, stderr %s", args, r.code, r.stderr)
 		}
-		for _, want := range []string{"Usage:", "desim COMMAND", "Exit status"} {
+		for _, want := range []string{"Usage:", "desim [command]", "Exit status", "Available Commands:", "--version"} {
 			if !strings.Contains(r.stdout, want) {
 				t.Errorf("desim %v lacks %q:\n%s", args, want, r.stdout)
 			}
 		}
-		for _, c := range commands {
-			if !regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(c.name) + ` `).MatchString(r.stdout) {
-				t.Errorf("desim %v does not list command %q:\n%s", args, c.name, r.stdout)
+		for _, c := range names {
+			if !regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(c) + ` `).MatchString(r.stdout) {
+				t.Errorf("desim %v does not list command %q:\n%s", args, c, r.stdout)
 			}
 		}
 		// Issue 2 asks for help with examples: the overview shows at least
@@ -108,6 +131,10 @@ func TestHelp(t *testing.T) {
 			t.Errorf("desim %v shows no example command line (e.g. \"desim run A2\"):\n%s", args, r.stdout)
 		}
 	}
+	// The three say the same.
+	if a, b, c := desim("help").stdout, desim("-h").stdout, desim("--help").stdout; a != b || b != c {
+		t.Errorf("desim help, -h and --help differ:\n%s\n---\n%s\n---\n%s", a, b, c)
+	}
 }
 
 func TestCommandHelp(t *testing.T) {
@@ -115,15 +142,17 @@ func TestCommandHelp(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"run", "-h"}, []string{"Usage: desim run SCENARIO", "Examples:", "desim run A2", "--seed", "--duration", "--out", "scenario.yaml", "summary.json", "machine-<i>.csv"}},
-		{[]string{"run", "--help"}, []string{"Usage: desim run SCENARIO", "Examples:"}},
-		{[]string{"help", "run"}, []string{"Usage: desim run SCENARIO", "Examples:", "--seed"}},
-		{[]string{"scenarios", "-h"}, []string{"Usage: desim scenarios", "desim scenarios show A2"}},
-		{[]string{"help", "scenarios"}, []string{"Usage: desim scenarios", "desim scenarios show A2"}},
-		{[]string{"run", "A2", "-h"}, []string{"Usage: desim run SCENARIO"}},
+		{[]string{"run", "-h"}, []string{"Usage:\n  desim run SCENARIO [flags]", "Examples:", "desim run A2", "--seed", "--duration", "--out", "scenario.yaml", "summary.json", "machine-<i>.csv"}},
+		{[]string{"run", "--help"}, []string{"Usage:\n  desim run SCENARIO [flags]", "Examples:"}},
+		{[]string{"help", "run"}, []string{"Usage:\n  desim run SCENARIO [flags]", "Examples:", "--seed"}},
+		{[]string{"scenarios", "-h"}, []string{"Usage:\n  desim scenarios [show NAME]", "desim scenarios show A2"}},
+		{[]string{"help", "scenarios"}, []string{"Usage:\n  desim scenarios [show NAME]", "desim scenarios show A2"}},
+		{[]string{"run", "A2", "-h"}, []string{"Usage:\n  desim run SCENARIO [flags]"}},
+		{[]string{"sweep", "--help"}, []string{"Usage:\n  desim sweep SCENARIO... [flags]", "-o, --output FILE", "--seeds", "--shard", "--resume"}},
+		{[]string{"help", "help"}, []string{"desim help [command]"}},
 	} {
 		r := desim(tc.args...)
-		if r.code != 0 {
+		if r.code != 0 || r.stderr != "" {
 			t.Errorf("desim %v: exit %d, stderr %s", tc.args, r.code, r.stderr)
 		}
 		for _, w := range tc.want {
@@ -136,19 +165,31 @@ func TestCommandHelp(t *testing.T) {
 	if a, b := desim("help", "run").stdout, desim("run", "-h").stdout; a != b {
 		t.Errorf("desim help run and desim run -h differ:\n%s\n---\n%s", a, b)
 	}
+	// "-h" after a bad argument still shows the help, and runs nothing.
+	dir := filepath.Join(t.TempDir(), "out")
+	if r := desim("run", "NOPE", "--out", dir, "-h"); r.code != 0 || !strings.Contains(r.stdout, "desim run SCENARIO") {
+		t.Errorf("desim run NOPE -h: exit %d, stdout:\n%s", r.code, r.stdout)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("desim run -h wrote %s", dir)
+	}
 }
 
 func TestUnknownCommandAndNoArguments(t *testing.T) {
 	r := desim("frobnicate")
-	if r.code != 2 || !strings.Contains(r.stderr, `unknown command "frobnicate"`) || !strings.Contains(r.stderr, "Commands:") {
+	if r.code != 2 || !strings.Contains(r.stderr, `unknown command "frobnicate" for "desim"`) || !strings.Contains(r.stderr, `Run "desim --help" for usage.`) {
 		t.Errorf("unknown command: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	if strings.Contains(r.stderr, "Did you mean") {
+		t.Errorf("unknown command far from every command: a suggestion anyway:\n%s", r.stderr)
 	}
 	if r.stdout != "" {
 		t.Errorf("unknown command wrote to stdout:\n%s", r.stdout)
 	}
+	// Without arguments: the overview of desim --help, on stderr, exit 2.
 	r = desim()
-	if r.code != 2 || !strings.Contains(r.stderr, "Usage:") {
-		t.Errorf("no arguments: exit %d, stderr:\n%s", r.code, r.stderr)
+	if r.code != 2 || r.stdout != "" || r.stderr != desim("--help").stdout {
+		t.Errorf("no arguments: exit %d, stdout %q, stderr (want the output of desim --help):\n%s", r.code, r.stdout, r.stderr)
 	}
 	r = desim("version")
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "desim ") {

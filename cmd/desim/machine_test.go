@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"desim/experiment"
 )
 
 const testToken = "00112233445566778899aabbccddeeff"
@@ -46,7 +48,7 @@ func TestMachineBadInput(t *testing.T) {
 		{"bad speed", base("--peers", peers, "--speed", "0"), "is not in (0, 10000]"},
 		{"bad connect timeout", base("--peers", peers, "--connect-timeout", "0s"), "--connect-timeout must be positive"},
 		{"start in the past", base("--peers", peers, "--start-at", past), "in the past"},
-		{"argument", base("--peers", peers, "extra"), "unexpected argument"},
+		{"argument", base("--peers", peers, "extra"), "takes no arguments, only flags, got 1 argument(s)"},
 		{"port in use, own peer entry", base("--peers", busy+","+free[1]+","+free[2]), "already in use"},
 		{"port in use, --listen", base("--peers", peers, "--listen", busy), "cannot listen on " + busy + ": the address is already in use"},
 		{"bad --listen", base("--peers", peers, "--listen", "127.0.0.1:99999"), "cannot listen on"},
@@ -76,16 +78,16 @@ func TestMachineTokenFromEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	args := []string{"machine", "--id", "0", "--scenario", yaml, "--peers", strings.Join(free, ","), "--connect-timeout", "100ms", "--out", dir}
-	t.Setenv(tokenEnv, "")
+	t.Setenv(experiment.TokenEnv, "")
 	if r := desim(args...); r.code != 2 || !strings.Contains(r.stderr, "no token: give --token or set DESIM_TOKEN") {
 		t.Errorf("no token: exit %d, %q", r.code, r.stderr)
 	}
-	t.Setenv(tokenEnv, testToken)
+	t.Setenv(experiment.TokenEnv, testToken)
 	// With the token it gets as far as connecting (and times out).
 	if r := desim(args...); r.code != 2 || !strings.Contains(r.stderr, "not every peer connected within 100ms") {
 		t.Errorf("token from the environment: exit %d, %q", r.code, r.stderr)
 	}
-	t.Setenv(tokenEnv, "not-hex")
+	t.Setenv(experiment.TokenEnv, "not-hex")
 	if r := desim(args...); r.code != 2 || !strings.Contains(r.stderr, "token must be") {
 		t.Errorf("bad token in the environment: exit %d, %q", r.code, r.stderr)
 	}

@@ -177,7 +177,7 @@ func TestPlotBadInput(t *testing.T) {
 		{"not a log", []string{"plot", filepath.Join(dir, "summary.json"), "-o", filepath.Join(out, "f.png")}, "summary.json:1: "},
 		{"machine count", []string{"plot", mismatch, "-o", filepath.Join(out, "f.png")}, "the scenario has 3 machines but"},
 		{"bad scenario.yaml", []string{"plot", badYAML, "-o", filepath.Join(out, "f.png")}, "scenario.yaml:2: "},
-		{"bad flag", []string{"plot", dir, "--width", "3"}, "flag provided but not defined"},
+		{"bad flag", []string{"plot", dir, "--width", "3"}, "unknown flag: --width"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := desim(tc.args...)
@@ -200,7 +200,7 @@ func TestPlotBadInput(t *testing.T) {
 
 func TestPlotHelp(t *testing.T) {
 	r := mustRun(t, "plot", "-h")
-	for _, want := range []string{"Usage: desim plot RUN", "-o FILE", ".svg", ".pdf", "Examples:", "desim plot out/A2"} {
+	for _, want := range []string{"Usage:\n  desim plot RUN...", "-o, --output FILE", ".svg", ".pdf", "Examples:", "desim plot out/A2"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("desim plot -h lacks %q:\n%s", want, r.stdout)
 		}

@@ -269,7 +269,7 @@ func TestPredictBadInput(t *testing.T) {
 		{"missing file", []string{"predict", filepath.Join(dir, "missing.yaml")}, "missing.yaml"},
 		{"die smaller than the machines", []string{"predict", badYAML}, "bad.yaml"},
 		{"malformed YAML", []string{"predict", notYAML}, "junk.yaml"},
-		{"unknown flag", []string{"predict", "A2", "--seed", "3"}, "seed"},
+		{"unknown flag", []string{"predict", "A2", "--seed", "3"}, "unknown flag: --seed"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -290,7 +290,7 @@ func TestPredictBadInput(t *testing.T) {
 
 func TestPredictHelp(t *testing.T) {
 	out := mustRun(t, "predict", "-h").stdout
-	for _, s := range []string{"Usage: desim predict SCENARIO [--json]", "ρ >= 1", "only approximate", "-json"} {
+	for _, s := range []string{"Usage:\n  desim predict SCENARIO [flags]", "ρ >= 1", "only approximate", "      --json "} {
 		if !strings.Contains(out, s) {
 			t.Errorf("desim predict -h lacks %q:\n%s", s, out)
 		}

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"desim/experiment"
 	"desim/sim"
 )
 
@@ -129,14 +130,14 @@ func (p *proc) wait(t *testing.T) int {
 	return p.cmd.ProcessState.ExitCode()
 }
 
-// realSummaryFile reads a real run's summary.json.
-func readRealSummary(t *testing.T, dir string) realSummary {
+// experiment.RealSummaryFile reads a real run's summary.json.
+func readRealSummary(t *testing.T, dir string) experiment.RealSummary {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s realSummary
+	var s experiment.RealSummary
 	if err := json.Unmarshal(data, &s); err != nil {
 		t.Fatal(err)
 	}
@@ -204,9 +205,9 @@ func TestRealProcesses(t *testing.T) {
 	t.Run("queues", func(t *testing.T) {
 		cases := []struct {
 			scenario string
-			check    func(t *testing.T, m realMachine)
+			check    func(t *testing.T, m experiment.RealMachine)
 		}{
-			{"A3", func(t *testing.T, m realMachine) {
+			{"A3", func(t *testing.T, m experiment.RealMachine) {
 				if m.ID == 2 {
 					if m.QueueSlope < 0.5 || m.MaxQueue < 20 {
 						t.Errorf("A3 machine 2 (1 c/s): queue slope %.3f/s, max queue %d; want a clearly growing queue (≥ 0.5/s, ≥ 20)", m.QueueSlope, m.MaxQueue)
@@ -220,7 +221,7 @@ func TestRealProcesses(t *testing.T) {
 					t.Errorf("A3 machine %d (6 c/s): queue slope %.4f/s, max queue %d; want near zero", m.ID, m.QueueSlope, m.MaxQueue)
 				}
 			}},
-			{"B2", func(t *testing.T, m realMachine) {
+			{"B2", func(t *testing.T, m experiment.RealMachine) {
 				if m.MaxQueue > 15 || m.QueueSlope > 0.1 || m.QueueSlope < -0.1 {
 					t.Errorf("B2 machine %d: queue slope %.4f/s, max queue %d; want no growth", m.ID, m.QueueSlope, m.MaxQueue)
 				}
@@ -374,7 +375,7 @@ func TestRealProcesses(t *testing.T) {
 			if i == 0 {
 				args = append(args, "--token", tok)
 			} else {
-				env = []string{tokenEnv + "=" + tok}
+				env = []string{experiment.TokenEnv + "=" + tok}
 			}
 			ps = append(ps, startDesimEnv(t, bin, env, args...))
 		}
@@ -442,7 +443,7 @@ func TestRealBadInput(t *testing.T) {
 		{[]string{"real", "A3", "--speed", "-3"}, "is not in (0, 10000]"},
 		{[]string{"real", "A3", "--speed", "NaN"}, "is not in (0, 10000]"},
 		{[]string{"real", "A3", "--speed", "5000"}, "the limit is 20000"},
-		{[]string{"real", "A3", "--speed", "fast"}, "invalid value"},
+		{[]string{"real", "A3", "--speed", "fast"}, `invalid argument "fast" for "--speed" flag`},
 		{[]string{"real", "A3", "--duration", "-1s"}, "duration"},
 		{[]string{"real", "A3", "--connect-timeout", "0s"}, "--connect-timeout must be positive"},
 		{[]string{"real", "A3", "--seed", "x"}, "--seed"},
@@ -456,19 +457,5 @@ func TestRealBadInput(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("bad usage wrote %d files", len(entries))
-	}
-}
-
-// prefixWriter writes whole lines, each with its prefix.
-func TestPrefixWriter(t *testing.T) {
-	var out lockedBuffer
-	var mu sync.Mutex
-	p := &prefixWriter{w: &out, mu: &mu, prefix: "machine 2: "}
-	for _, s := range []string{"one\ntw", "o\n", "", "three", "\nfour"} {
-		p.Write([]byte(s))
-	}
-	p.flush()
-	if want := "machine 2: one\nmachine 2: two\nmachine 2: three\nmachine 2: four\n"; out.String() != want {
-		t.Errorf("got %q, want %q", out.String(), want)
 	}
 }

@@ -113,17 +113,29 @@ func fmtCIForTest(m, c float64) string {
 }
 
 func TestReproduceBadFlags(t *testing.T) {
-	for _, args := range [][]string{
-		{"reproduce", "extra"},
-		{"reproduce", "--seeds", "1"},
-		{"reproduce", "--duration", "0s"},
-		{"reproduce", "--duration", "abc"},
-		{"reproduce", "--workers", "0"},
+	// In a directory of its own: a flag wrongly accepted would write the
+	// report to out/reproduce.
+	t.Chdir(t.TempDir())
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"reproduce", "extra"}, "takes no arguments"},
+		{[]string{"reproduce", "--seeds", "1"}, "--seeds 1: need at least 2 seeds"},
+		{[]string{"reproduce", "--seeds", "-1"}, `invalid argument "-1" for "--seeds"`},
+		{[]string{"reproduce", "--duration", "0s"}, `--duration "0s" is not a positive duration`},
+		{[]string{"reproduce", "--duration", "abc"}, `--duration "abc"`},
+		{[]string{"reproduce", "--workers", "-1"}, "--workers -1: need at least 1 (or 0 for one per CPU)"},
+		{[]string{"reproduce", "--no-rael"}, "unknown flag: --no-rael"},
 	} {
-		r := desim(args...)
-		if r.code != exitUsage || strings.Contains(r.stderr, "panic") {
-			t.Errorf("desim %s: exit %d, stderr %q; want 2", strings.Join(args, " "), r.code, r.stderr)
+		r := desim(c.args...)
+		if r.code != exitUsage || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("desim %s: exit %d, stderr %q; want 2 and %q", strings.Join(c.args, " "), r.code, r.stderr, c.want)
 		}
+		noPanic(t, "stderr", r.stderr)
+	}
+	if _, err := os.Stat("out"); !os.IsNotExist(err) {
+		t.Errorf("bad flags wrote out/ (stat: %v)", err)
 	}
 }
 

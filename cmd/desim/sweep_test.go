@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"desim/analysis"
+	"desim/experiment"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,7 +22,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"desim/analysis/sweep"
+	"desim/analysis/stats"
 	_ "desim/internal/golden" // registers -update for "go test ./... -update"
 	"desim/scenarios"
 )
@@ -40,7 +42,7 @@ func TestSweepJSONParses(t *testing.T) {
 		Scenarios []struct {
 			Scenario  string          `json:"scenario"`
 			DurationS float64         `json:"duration_s"`
-			Seeds     sweep.SeedRange `json:"seeds"`
+			Seeds     stats.SeedRange `json:"seeds"`
 			Runs      int64           `json:"runs"`
 			Machines  []struct {
 				ID      int                                   `json:"id"`
@@ -59,17 +61,17 @@ func TestSweepJSONParses(t *testing.T) {
 	}
 	fields := []string{"n", "mean", "sd", "ci95", "min", "max", "min_seed", "max_seed", "predicted", "z"}
 	for _, s := range doc.Scenarios {
-		if s.DurationS != 10 || s.Seeds != (sweep.SeedRange{From: 1, To: 50}) || s.Runs != 50 || len(s.Machines) != 3 {
+		if s.DurationS != 10 || s.Seeds != (stats.SeedRange{From: 1, To: 50}) || s.Runs != 50 || len(s.Machines) != 3 {
 			t.Errorf("%s: duration %v, seeds %v, runs %d, %d machines", s.Scenario, s.DurationS, s.Seeds, s.Runs, len(s.Machines))
 		}
 		for i, m := range s.Machines {
 			if m.ID != i {
 				t.Errorf("%s: machine %d has id %d", s.Scenario, i, m.ID)
 			}
-			if len(m.Metrics) != len(sweep.Metrics) {
-				t.Errorf("%s machine %d: %d metrics, want %d", s.Scenario, i, len(m.Metrics), len(sweep.Metrics))
+			if len(m.Metrics) != len(analysis.Metrics) {
+				t.Errorf("%s machine %d: %d metrics, want %d", s.Scenario, i, len(m.Metrics), len(analysis.Metrics))
 			}
-			for _, name := range sweep.Metrics {
+			for _, name := range analysis.Metrics {
 				v, ok := m.Metrics[name.Key]
 				if !ok {
 					t.Errorf("%s machine %d: no %s", s.Scenario, i, name)
@@ -121,12 +123,12 @@ func TestSweepQuietStderr(t *testing.T) {
 }
 
 // TestSweepSameBytesAnyWorkers: the output of every format is the same
-// bytes for --workers 1 and 3 (and the default).
+// bytes for --workers 1 and 3, 0 (one per CPU) and the default.
 func TestSweepSameBytesAnyWorkers(t *testing.T) {
 	for _, format := range []string{"--json", "--csv", ""} {
 		t.Run("format "+format, func(t *testing.T) {
 			var outs []string
-			for _, w := range []string{"1", "3", ""} {
+			for _, w := range []string{"1", "3", "0", ""} {
 				args := sweepCmdArgs("A2", "B4")
 				if format != "" {
 					args = append(args, format)
@@ -194,7 +196,7 @@ func TestSweepShardMerge(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st, err := sweep.ParseState(f, data)
+		st, err := experiment.ParseSweepState(f, data)
 		if err != nil {
 			t.Fatalf("shard file does not parse as a state: %v", err)
 		}
@@ -285,6 +287,7 @@ func TestMergeRefuses(t *testing.T) {
 
 // TestSweepBadFlags: bad --seeds, --shard and --workers values (and other
 // bad usage) exit 2 with a message naming the flag, and print nothing.
+// (--workers 0 is valid: one per CPU; see TestSweepSameBytesAnyWorkers.)
 func TestSweepBadFlags(t *testing.T) {
 	for _, c := range []struct {
 		name string
@@ -310,8 +313,8 @@ func TestSweepBadFlags(t *testing.T) {
 		{"shard letters", []string{"A2", "--shard", "a/b"}, "--shard"},
 		{"shard empty parts", []string{"A2", "--shard", "/"}, "--shard"},
 		{"more shards than seeds", []string{"A2", "--seeds", "50", "--shard", "0/51"}, "51 shards for 50 seeds"},
-		{"workers 0", []string{"A2", "--workers", "0"}, "--workers"},
-		{"workers negative", []string{"A2", "--workers", "-2"}, "--workers"},
+		{"workers negative", []string{"A2", "--workers", "-2"}, "--workers -2: need at least 1 (or 0 for one per CPU)"},
+		{"workers -1", []string{"A2", "--workers", "-1"}, "--workers"},
 		{"workers letters", []string{"A2", "--workers", "many"}, "workers"},
 		{"json and csv", []string{"A2", "--json", "--csv"}, "--json and --csv"},
 		{"no scenario", []string{"--seeds", "10"}, "need at least one SCENARIO"},
@@ -330,7 +333,7 @@ func TestSweepBadFlags(t *testing.T) {
 
 // sweepPartialState writes the state of the test sweep (A2 A3, seeds 1-50,
 // 10 s) with only seeds 5-20 of A2 done, as an interrupted sweep leaves it.
-func sweepPartialState(t *testing.T, file string, names []string, d time.Duration, seeds sweep.SeedRange, shard *sweep.Shard) {
+func sweepPartialState(t *testing.T, file string, names []string, d time.Duration, seeds stats.SeedRange, shard *experiment.Shard) {
 	t.Helper()
 	var scs []*scenarios.Scenario
 	for _, n := range names {
@@ -341,7 +344,7 @@ func sweepPartialState(t *testing.T, file string, names []string, d time.Duratio
 		s.Duration = d
 		scs = append(scs, s)
 	}
-	st := sweep.NewState(scs, seeds, shard)
+	st := experiment.NewSweepState(scs, seeds, shard)
 	r, err := st.Range()
 	if err != nil {
 		t.Fatal(err)
@@ -350,7 +353,7 @@ func sweepPartialState(t *testing.T, file string, names []string, d time.Duratio
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sweep.Run(t.Context(), sc, r.From+4, min(r.From+19, r.To), sweep.Options{Workers: 1}); err != nil {
+	if err := experiment.Sweep(t.Context(), sc, r.From+4, min(r.From+19, r.To), experiment.SweepOptions{Workers: 1}); err != nil {
 		t.Fatal(err)
 	}
 	st.Scenarios[0].Done = sc.Done
@@ -370,7 +373,7 @@ func TestSweepResume(t *testing.T) {
 			dir := t.TempDir()
 			out := filepath.Join(dir, "out.txt")
 			partial := out + ".partial.json"
-			sweepPartialState(t, partial, names, 10*time.Second, sweep.SeedRange{From: 1, To: 50}, nil)
+			sweepPartialState(t, partial, names, 10*time.Second, stats.SeedRange{From: 1, To: 50}, nil)
 			r := mustRun(t, sweepCmdArgs("A2", "A3", format, "-o", out, "--resume", partial)...)
 			got, err := os.ReadFile(out)
 			if err != nil {
@@ -384,7 +387,7 @@ func TestSweepResume(t *testing.T) {
 			}
 			// A partial file elsewhere, output on stdout.
 			other := filepath.Join(dir, "elsewhere.json")
-			sweepPartialState(t, other, names, 10*time.Second, sweep.SeedRange{From: 1, To: 50}, nil)
+			sweepPartialState(t, other, names, 10*time.Second, stats.SeedRange{From: 1, To: 50}, nil)
 			if got := mustRun(t, sweepCmdArgs("A2", "A3", format, "--resume", other)...).stdout; got != want {
 				t.Errorf("resumed to stdout: %s", sweepFirstDiff(want, got))
 			}
@@ -395,7 +398,7 @@ func TestSweepResume(t *testing.T) {
 		want := sweepWriteShards(t, dir, 2, "A2", "A3")[1]
 		wantData, _ := os.ReadFile(want)
 		partial := filepath.Join(dir, "p.json")
-		sweepPartialState(t, partial, names, 10*time.Second, sweep.SeedRange{From: 1, To: 50}, &sweep.Shard{K: 1, N: 2})
+		sweepPartialState(t, partial, names, 10*time.Second, stats.SeedRange{From: 1, To: 50}, &experiment.Shard{K: 1, N: 2})
 		out := filepath.Join(dir, "resumed.json")
 		mustRun(t, sweepCmdArgs("A2", "A3", "--shard", "1/2", "-o", out, "--resume", partial)...)
 		got, _ := os.ReadFile(out)
@@ -409,17 +412,17 @@ func TestSweepResume(t *testing.T) {
 // shard), or of a file that is not a state, exits 2 naming the problem.
 func TestSweepResumeRefuses(t *testing.T) {
 	dir := t.TempDir()
-	seeds := sweep.SeedRange{From: 1, To: 50}
-	file := func(name string, scs []string, d time.Duration, r sweep.SeedRange, shard *sweep.Shard) string {
+	seeds := stats.SeedRange{From: 1, To: 50}
+	file := func(name string, scs []string, d time.Duration, r stats.SeedRange, shard *experiment.Shard) string {
 		f := filepath.Join(dir, name)
 		sweepPartialState(t, f, scs, d, r, shard)
 		return f
 	}
 	otherScenario := file("other-scenario.json", []string{"A2", "A4"}, 10*time.Second, seeds, nil)
 	otherDuration := file("other-duration.json", []string{"A2", "A3"}, 20*time.Second, seeds, nil)
-	otherSeeds := file("other-seeds.json", []string{"A2", "A3"}, 10*time.Second, sweep.SeedRange{From: 1, To: 60}, nil)
+	otherSeeds := file("other-seeds.json", []string{"A2", "A3"}, 10*time.Second, stats.SeedRange{From: 1, To: 60}, nil)
 	fewer := file("fewer.json", []string{"A2"}, 10*time.Second, seeds, nil)
-	shard := file("shard.json", []string{"A2", "A3"}, 10*time.Second, seeds, &sweep.Shard{K: 0, N: 2})
+	shard := file("shard.json", []string{"A2", "A3"}, 10*time.Second, seeds, &experiment.Shard{K: 0, N: 2})
 	unsharded := file("unsharded.json", []string{"A2", "A3"}, 10*time.Second, seeds, nil)
 	garbage := filepath.Join(dir, "garbage.json")
 	writeTestFile(t, garbage, "not json")
@@ -464,7 +467,7 @@ func TestSweepResumeKeepsPartialOnFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	partial := out + ".partial.json"
-	sweepPartialState(t, partial, []string{"A2", "A3"}, 10*time.Second, sweep.SeedRange{From: 1, To: 50}, nil)
+	sweepPartialState(t, partial, []string{"A2", "A3"}, 10*time.Second, stats.SeedRange{From: 1, To: 50}, nil)
 	before, _ := os.ReadFile(partial)
 	r := desim(sweepCmdArgs("A2", "A3", "--json", "-o", out, "--resume", partial)...)
 	// A directory as -o is refused before the runs (exit 2); either way
@@ -478,7 +481,7 @@ func TestSweepResumeKeepsPartialOnFailure(t *testing.T) {
 	}
 	if !bytes.Equal(before, after) {
 		t.Logf("the partial state was rewritten")
-		if _, err := sweep.ParseState(partial, after); err != nil {
+		if _, err := experiment.ParseSweepState(partial, after); err != nil {
 			t.Errorf("the partial state no longer parses: %v", err)
 		}
 	}
@@ -683,7 +686,7 @@ func TestSweepSignal(t *testing.T) {
 				names := slices.Sorted(maps.Keys(files))
 				t.Fatalf("the directory holds %v, want only %s", names, filepath.Base(partial))
 			}
-			st, err := sweep.ParseState(partial, files[filepath.Base(partial)])
+			st, err := experiment.ParseSweepState(partial, files[filepath.Base(partial)])
 			if err != nil {
 				t.Fatalf("the partial state does not parse: %v", err)
 			}
@@ -701,7 +704,8 @@ func TestSweepSignal(t *testing.T) {
 			}
 			_, line, ok := strings.Cut(res.stderr, "resume with: ")
 			line, _, _ = strings.Cut(line, "\n")
-			want := fmt.Sprintf("desim sweep A1 A2 A3 --seeds %s --duration 20s --json -o %s --resume %s", seeds, out, partial)
+			// The same arguments and the flags given, in name order.
+			want := fmt.Sprintf("desim sweep A1 A2 A3 --duration 20s --json --output %s --quiet --seeds %s --resume %s", out, seeds, partial)
 			if !ok || line != want {
 				t.Fatalf("resume command %q, want %q; stderr:\n%s", line, want, res.stderr)
 			}
@@ -769,7 +773,7 @@ func TestSweepTopSeeds(t *testing.T) {
 			}
 			switch {
 			case code == 0:
-				var o sweep.Output
+				var o stats.Output
 				if err := json.Unmarshal(stdout.Bytes(), &o); err != nil || len(o.Scenarios) != 1 || o.Scenarios[0].Runs != c.runs {
 					t.Errorf("exit 0 but the output is not %d runs: %v\n%s", c.runs, err, stdout.String())
 				}

@@ -3,6 +3,8 @@
 // Every test package of desim imports it (at least for its side effect),
 // so that "go test ./... -update" is accepted by every test binary and
 // rewrites the golden files of those that have them.
+//
+// It is a test helper: it imports testing, and only test files import it.
 package golden
 
 import (

@@ -31,7 +31,12 @@
 //
 // # Control protocol
 //
-// "desim real" runs each machine as a child process ("desim machine
-// --control") and talks to it with one line of text per message on its
-// standard input and output: see Msg, AppendMsg and ParseMsg.
+// The coordinator of a real run (experiment.Real) runs each machine as a
+// child process ("desim machine --control") or as a goroutine
+// (experiment.InProcessLauncher), and talks to it with one line of text
+// per message on its standard input and output: see Msg, AppendMsg and
+// ParseMsg.
+//
+// Imports: sim and the standard library only; the coordinator of a real
+// run (package experiment) sits above it.
 package realtime

@@ -426,7 +426,7 @@ func (nd *Node) dial(ctx context.Context, j int, addr string) (net.Conn, error) 
 			c.SetWriteDeadline(time.Now().Add(writeTimeout))
 			if _, err := c.Write(hello[:]); err != nil {
 				c.Close()
-				return nil, fmt.Errorf("sending the hello: %v", err)
+				return nil, fmt.Errorf("sending the hello: %w", err)
 			}
 			return c, nil
 		}
@@ -439,7 +439,7 @@ func (nd *Node) dial(ctx context.Context, j int, addr string) (net.Conn, error) 
 			if errors.As(last, &op) && op.Err != nil {
 				last = op.Err
 			}
-			return nil, fmt.Errorf("no connection (%v)", last)
+			return nil, fmt.Errorf("no connection (%w)", last)
 		case <-time.After(dialRetry):
 		}
 	}

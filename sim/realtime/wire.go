@@ -37,7 +37,7 @@ func ParseToken(s string) (Token, error) {
 		return t, fmt.Errorf("token must be %d hexadecimal digits, got %d characters", 2*TokenSize, len(s))
 	}
 	if _, err := hex.Decode(t[:], []byte(s)); err != nil {
-		return t, fmt.Errorf("token must be %d hexadecimal digits: %v", 2*TokenSize, err)
+		return t, fmt.Errorf("token must be %d hexadecimal digits: %w", 2*TokenSize, err)
 	}
 	return t, nil
 }

@@ -1,0 +1,32 @@
+package experiment
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrInput marks bad input: a scenario, log, state file or option that
+// cannot be used as given. Nothing was done, and the message says what to
+// fix. Test with errors.Is(err, ErrInput).
+var ErrInput = errors.New("bad input")
+
+// inputError is an error that matches ErrInput and whatever it wraps.
+type inputError struct{ err error }
+
+func (e inputError) Error() string        { return e.err.Error() }
+func (e inputError) Unwrap() []error      { return []error{ErrInput, e.err} }
+func (e inputError) Is(target error) bool { return target == ErrInput }
+
+// Input marks err as bad input (nil stays nil).
+func Input(err error) error {
+	if err == nil || errors.Is(err, ErrInput) {
+		return err
+	}
+	return inputError{err}
+}
+
+// Inputf is fmt.Errorf for bad input: the result matches ErrInput and, with
+// %w, what it wraps.
+func Inputf(format string, args ...any) error {
+	return inputError{fmt.Errorf(format, args...)}
+}

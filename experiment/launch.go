@@ -1,0 +1,175 @@
+package experiment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"time"
+
+	"desim/scenarios"
+	"desim/sim/realtime"
+)
+
+// TokenEnv is the environment variable that carries a real run's token to
+// its machine processes, so that it does not show in the process list as
+// a --token argument would.
+const TokenEnv = "DESIM_TOKEN"
+
+// MachineSpec is what a Launcher needs to start machine ID of a real run.
+type MachineSpec struct {
+	ID int
+	// Scenario is the run's scenario, seed and duration resolved, and
+	// ScenarioPath the same as a YAML file in the run directory, for
+	// machines that run in another process.
+	Scenario     *scenarios.Scenario
+	ScenarioPath string
+	// Speed is scenario seconds per wall second.
+	Speed          float64
+	ConnectTimeout time.Duration
+	Token          realtime.Token
+	// Stderr receives the machine's diagnostics.
+	Stderr io.Writer
+}
+
+// Process is a started machine. It speaks the control protocol of package
+// realtime: lines to it on Stdin, lines from it on Stdout.
+type Process interface {
+	Stdin() io.WriteCloser
+	Stdout() io.Reader
+	// Wait waits until the machine has exited, after its Stdout is read to
+	// the end, and returns why it failed (nil for success).
+	Wait() error
+	// Kill stops the machine at once.
+	Kill()
+	// Pid is the operating system's process id, or 0 for a machine that
+	// runs inside this process.
+	Pid() int
+}
+
+// Launcher starts the machines of a real run.
+type Launcher interface {
+	Launch(spec MachineSpec) (Process, error)
+}
+
+// ProcessLauncher starts every machine as an operating-system process:
+// Exe machine --control --id I --scenario FILE --speed X
+// --connect-timeout D, the token in the environment variable TokenEnv.
+type ProcessLauncher struct {
+	// Exe is the desim executable.
+	Exe string
+}
+
+// Launch implements Launcher.
+func (l ProcessLauncher) Launch(spec MachineSpec) (Process, error) {
+	if l.Exe == "" {
+		return nil, errors.New("no desim executable to start the machines with")
+	}
+	cmd := exec.Command(l.Exe, "machine", "--control", "--id", strconv.Itoa(spec.ID), "--scenario", spec.ScenarioPath,
+		"--speed", FormatSpeed(spec.Speed), "--connect-timeout", spec.ConnectTimeout.String())
+	cmd.Env = append(os.Environ(), TokenEnv+"="+spec.Token.String())
+	cmd.Stderr = spec.Stderr
+	stdin, err1 := cmd.StdinPipe()
+	stdout, err2 := cmd.StdoutPipe()
+	if err := errors.Join(err1, err2); err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	return &osProcess{cmd: cmd, stdin: stdin, stdout: stdout}, nil
+}
+
+type osProcess struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stdout io.Reader
+}
+
+func (p *osProcess) Stdin() io.WriteCloser { return p.stdin }
+func (p *osProcess) Stdout() io.Reader     { return p.stdout }
+func (p *osProcess) Wait() error           { return p.cmd.Wait() }
+func (p *osProcess) Kill()                 { p.cmd.Process.Kill() }
+func (p *osProcess) Pid() int              { return p.cmd.Process.Pid }
+
+// InProcessLauncher runs every machine in a goroutine of this process, with
+// its own loopback TCP listener, through ServeMachine: the same machine
+// code, control protocol and sockets as the process launcher, without
+// starting processes (for tests and for embedding desim).
+type InProcessLauncher struct{}
+
+// Launch implements Launcher.
+func (InProcessLauncher) Launch(spec MachineSpec) (Process, error) {
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &goProcess{stdin: inW, stdout: outR, inR: inR, outW: outW, cancel: cancel, done: make(chan struct{})}
+	cfg := realtime.Config{
+		ID: spec.ID, Run: spec.Scenario.Config(spec.Scenario.Seed), Speed: spec.Speed, Token: spec.Token,
+		ConnectTimeout: spec.ConnectTimeout,
+		Logf: func(format string, args ...any) {
+			if spec.Stderr != nil {
+				fmt.Fprintf(spec.Stderr, format+"\n", args...)
+			}
+		},
+	}
+	go func() {
+		defer close(p.done)
+		p.err = ServeMachine(ctx, cfg, "127.0.0.1:0", inR, outW)
+		if p.err != nil && spec.Stderr != nil && !p.killed() {
+			fmt.Fprintf(spec.Stderr, "desim machine: %v\n", p.err)
+		}
+		outW.Close()
+		inR.Close()
+	}()
+	return p, nil
+}
+
+type goProcess struct {
+	stdin  *io.PipeWriter
+	stdout *io.PipeReader
+	inR    *io.PipeReader
+	outW   *io.PipeWriter
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    error
+
+	mu   sync.Mutex
+	kill bool
+}
+
+func (p *goProcess) killed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.kill
+}
+
+func (p *goProcess) Stdin() io.WriteCloser { return p.stdin }
+func (p *goProcess) Stdout() io.Reader     { return p.stdout }
+func (p *goProcess) Pid() int              { return 0 }
+
+func (p *goProcess) Wait() error {
+	<-p.done
+	if p.killed() {
+		return errors.New("killed")
+	}
+	return p.err
+}
+
+func (p *goProcess) Kill() {
+	p.mu.Lock()
+	p.kill = true
+	p.mu.Unlock()
+	p.cancel()
+	// Like a killed process, it says nothing more: its output ends now.
+	p.outW.Close()
+	p.inR.CloseWithError(errors.New("killed"))
+}
+
+// FormatSpeed writes a speed so that strconv.ParseFloat reads it back
+// exactly.
+func FormatSpeed(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }

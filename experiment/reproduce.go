@@ -1,0 +1,161 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"desim/analysis"
+	"desim/analysis/report"
+	"desim/analysis/stats"
+	"desim/scenarios"
+)
+
+// The scenarios Reproduce validates against real sockets, and how: 60 s of
+// scenario time at speed 20 (3 s of wall time), one real run against 200
+// simulated seeds.
+var (
+	ReproduceValidate = []string{"A3", "B2"}
+	reproduceValidate = ValidateOptions{Real: RealOptions{Speed: 20}, RealRuns: 1, Seeds: 200}
+)
+
+const reproduceValidateDuration = 60 * time.Second
+
+// ReproduceOptions are the settings of Reproduce.
+type ReproduceOptions struct {
+	// Dir receives figures/<name>.png, REPORT.md, REPORT.html and
+	// report.json.
+	Dir string
+	// Seeds is the number of seeds (1..Seeds) swept per scenario, at least
+	// 2; Duration the virtual time of every run.
+	Seeds    uint64
+	Duration time.Duration
+	// NoReal skips the validation against real sockets.
+	NoReal bool
+	// Workers runs seeds in parallel (0: one per CPU).
+	Workers int
+	// Launcher starts the real runs' machines (nil: in-process).
+	Launcher Launcher
+	// Status, if not nil, receives one line per step; Progress is handed
+	// to the sweeps (see SweepOptions).
+	Status   io.Writer
+	Progress func(runs int)
+	// Command is the command line that made the report, quoted in it.
+	Command string
+}
+
+// Reproduce regenerates the paper's evidence and tells what holds: for
+// every built-in scenario (with seed 1 and o.Duration) it draws the figure
+// of seed 1, sweeps seeds 1..o.Seeds beside the mean-field prediction,
+// validates the simulator against real sockets on ReproduceValidate
+// (unless o.NoReal), and writes the report (see package report) into
+// o.Dir, all files or none.
+func Reproduce(ctx context.Context, o ReproduceOptions) (*report.Report, error) {
+	if o.Seeds < 2 {
+		return nil, Inputf("%d seeds: need at least 2 for confidence intervals", o.Seeds)
+	}
+	if o.Duration <= 0 {
+		return nil, Inputf("duration %s is not positive", o.Duration)
+	}
+	say := func(format string, args ...any) {
+		if o.Status != nil {
+			fmt.Fprintf(o.Status, format, args...)
+		}
+	}
+	var scs []*scenarios.Scenario
+	seed := uint64(1)
+	for _, n := range scenarios.Names() {
+		s, err := Load(n, Overrides{Seed: &seed, Duration: o.Duration})
+		if err != nil {
+			return nil, err
+		}
+		scs = append(scs, s)
+	}
+	var set OutputSet
+	defer set.Abort()
+	if err := os.MkdirAll(filepath.Join(o.Dir, "figures"), 0o755); err != nil {
+		return nil, err
+	}
+	dur := o.Duration.String()
+	if d := scenarios.FormatDuration(o.Duration); d != "" {
+		dur = d
+	}
+
+	say("desim reproduce: figures of seed 1 (%d scenarios)\n", len(scs))
+	figures := map[string][]byte{}
+	in := report.Input{Seeds: stats.SeedRange{From: 1, To: o.Seeds}, Duration: dur, Command: o.Command}
+	for _, s := range scs {
+		res, err := Simulate(ctx, s, Options{Records: true})
+		if err != nil {
+			return nil, err
+		}
+		png, err := RenderFigure(FigureOf(s, res.Records), "png")
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", s.Name, err)
+		}
+		rel := "figures/" + s.Name + ".png"
+		figures[rel] = png
+		if err := set.Write(filepath.Join(o.Dir, filepath.FromSlash(rel)), png); err != nil {
+			return nil, err
+		}
+		in.Scenarios = append(in.Scenarios, report.ScenarioInput{
+			Scenario: s, Figure: rel,
+			FigureCommand: fmt.Sprintf("desim run %s --seed 1 --duration %s --plot", s.Name, dur),
+			Predict:       analysis.Predict(s.Rates(), s.Die),
+		})
+	}
+
+	say("desim reproduce: sweeping seeds 1-%d of %d scenarios\n", o.Seeds, len(scs))
+	for i, s := range scs {
+		st := NewSweepScenario(s)
+		if err := Sweep(ctx, st, 1, o.Seeds, SweepOptions{Workers: o.Workers, Progress: o.Progress}); err != nil {
+			return nil, err
+		}
+		in.Scenarios[i].Sweep = stats.Summarize(s, st.Stats, in.Seeds)
+	}
+
+	if o.NoReal {
+		in.ValidationNote = "Skipped (--no-real). Run \"desim reproduce\" without --no-real, or \"desim validate A3\", to compare the simulator with real sockets."
+	} else {
+		for _, name := range ReproduceValidate {
+			say("desim reproduce: validating %s against real sockets\n", name)
+			s, err := Load(name, Overrides{Duration: reproduceValidateDuration})
+			if err != nil {
+				return nil, err
+			}
+			vo := reproduceValidate
+			vo.Real.Launcher = o.Launcher
+			v, err := Validate(ctx, s, vo)
+			if err != nil {
+				return nil, fmt.Errorf("validating %s: %w", name, err)
+			}
+			in.Validation = append(in.Validation, report.ValidationInput{
+				Scenario: name,
+				Command: fmt.Sprintf("desim validate %s --duration %s --speed %s --seeds %d --real-runs %d",
+					name, scenarios.FormatDuration(s.Duration), FormatSpeed(vo.Real.Speed), vo.Seeds, vo.RealRuns),
+				RealSeeds: v.RealSeeds, SimSeeds: v.SimSeeds, Result: v.Result,
+			})
+		}
+	}
+
+	r := report.Build(in)
+	html, err := r.HTML(figures)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{"REPORT.md", r.Markdown()}, {"report.json", r.JSON()}, {"REPORT.html", html}} {
+		if err := set.Write(filepath.Join(o.Dir, f.name), f.data); err != nil {
+			return nil, err
+		}
+	}
+	if err := set.Commit(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
