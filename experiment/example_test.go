@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"desim/analysis"
+	"desim/analysis/stats"
 	"desim/experiment"
 )
 
@@ -97,4 +98,25 @@ func ExampleValidate() {
 	fmt.Printf("%d comparisons; real seeds %d-%d, simulated %d-%d\n",
 		len(v.Result.Comparisons), v.RealSeeds.From, v.RealSeeds.To, v.SimSeeds.From, v.SimSeeds.To)
 	// Output: 39 comparisons; real seeds 1-1, simulated 2-51
+}
+
+// Sweep 200 seeds of a scenario and read the mean and 95% confidence
+// interval of a metric; the result is the same for any number of workers.
+func ExampleSweep() {
+	s, err := experiment.Load("A2", experiment.Overrides{Duration: 60 * time.Second})
+	if err != nil {
+		log.Fatal(err)
+	}
+	st := experiment.NewSweepScenario(s)
+	if err := experiment.Sweep(context.Background(), st, 1, 200, experiment.SweepOptions{Workers: 2}); err != nil {
+		log.Fatal(err)
+	}
+	out := stats.Summarize(s, st.Stats, stats.SeedRange{From: 1, To: 200})
+	for _, m := range out.Machines[1:] { // the two slow machines
+		q := m.Metric(analysis.QueueSlope)
+		fmt.Printf("machine %d: queue slope %.3f ± %.3f per s over %d runs\n", m.ID, q.Mean, q.CI95, q.N)
+	}
+	// Output:
+	// machine 1: queue slope 0.214 ± 0.018 per s over 200 runs
+	// machine 2: queue slope 0.213 ± 0.016 per s over 200 runs
 }
