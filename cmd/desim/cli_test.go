@@ -1,6 +1,7 @@
 package main
 
 import (
+	"desim/experiment"
 	"errors"
 	"io"
 	"os"
@@ -198,33 +199,49 @@ func TestUnknownCommandAndNoArguments(t *testing.T) {
 }
 
 // TestRunDefaultOutAndQuiet: without --out the run goes to
-// out/<name>-seed<N>/ under the working directory; --quiet prints only the
-// replay command.
+// out/<name>-seed<N>/ under the working directory, or
+// out/<name>-seed<N>-<duration>/ with --duration; --quiet prints only the
+// replay command, on stderr; --json prints the summary on stdout.
 func TestRunDefaultOutAndQuiet(t *testing.T) {
 	t.Chdir(t.TempDir())
 	r := mustRun(t, "run", "B4", "--seed", "12", "--duration", "5s", "--quiet")
-	want := "replay: desim run " + filepath.Join("out", "B4-seed12", "scenario.yaml") + "\n"
-	if r.stdout != want {
-		t.Errorf("--quiet stdout %q, want %q", r.stdout, want)
+	want := "replay: desim run " + filepath.Join("out", "B4-seed12-5s", "scenario.yaml") + "\n"
+	if r.stderr != want || r.stdout != "" {
+		t.Errorf("--quiet stderr %q, stdout %q; want stderr %q and no stdout", r.stderr, r.stdout, want)
 	}
-	files := readOutDir(t, filepath.Join("out", "B4-seed12"))
+	files := readOutDir(t, filepath.Join("out", "B4-seed12-5s"))
 	for _, n := range []string{"machine-0.csv", "machine-1.csv", "machine-2.csv", "summary.json", "scenario.yaml"} {
 		if len(files[n]) == 0 {
 			t.Errorf("out/B4-seed12/%s missing or empty", n)
 		}
 	}
 	// The scenario's own seed is the default (1 for the built-ins).
-	r = mustRun(t, "run", "A1", "--duration", "2s")
+	r = mustRun(t, "run", "A1", "--seed", "1")
 	if _, err := os.Stat(filepath.Join("out", "A1-seed1", "summary.json")); errors.Is(err, os.ErrNotExist) {
 		t.Errorf("desim run A1 did not write out/A1-seed1/summary.json; stdout:\n%s", r.stdout)
 	}
-	// Without --quiet: a header, the metrics table and the replay line.
-	for _, w := range []string{"A1, seed 1, 2s of virtual time", "clock_slope", "queue_slope", "wrote out", "replay: desim run out/A1-seed1/scenario.yaml"} {
+	// Without --quiet: a header and the metrics table on stdout, what was
+	// written and the replay line on stderr.
+	for _, w := range []string{"A1, seed 1, ", "clock_slope", "queue_slope"} {
 		if !strings.Contains(r.stdout, w) {
 			t.Errorf("stdout lacks %q:\n%s", w, r.stdout)
 		}
 	}
-	// Rerunning into the same directory replaces the files.
-	mustRun(t, "run", "A1", "--duration", "2s", "--seed", "1", "--quiet")
-	readOutDir(t, filepath.Join("out", "A1-seed1"))
+	for _, w := range []string{"wrote out", "replay: desim run out/A1-seed1/scenario.yaml"} {
+		if !strings.Contains(r.stderr, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+		}
+	}
+	// A shorter run does not replace it: it goes to its own directory.
+	mustRun(t, "run", "A1", "--duration", "2s", "--quiet")
+	readOutDir(t, filepath.Join("out", "A1-seed1-2s"))
+	if sum, err := experiment.Dir(filepath.Join("out", "A1-seed1")).ReadSummary(); err != nil || sum.DurationS == 2 {
+		t.Errorf("the 2 s run replaced the full run: %v %+v", err, sum)
+	}
+	// --json: exactly summary.json on stdout.
+	r = mustRun(t, "run", "A1", "--duration", "2s", "--json")
+	data, err := os.ReadFile(filepath.Join("out", "A1-seed1-2s", "summary.json"))
+	if err != nil || r.stdout != string(data) {
+		t.Errorf("--json printed %q, want summary.json %q (%v)", r.stdout, data, err)
+	}
 }

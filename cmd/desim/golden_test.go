@@ -38,8 +38,11 @@ func TestGolden(t *testing.T) {
 			}
 			dir := t.TempDir()
 			r := mustRun(t, "run", name, "--seed", "1", "--duration", "60s", "--out", dir)
-			if want := "replay: desim run " + filepath.Join(dir, "scenario.yaml") + "\n"; !strings.HasSuffix(r.stdout, want) {
-				t.Errorf("stdout does not end with %q:\n%s", want, r.stdout)
+			if want := "replay: desim run " + filepath.Join(dir, "scenario.yaml") + "\n"; !strings.HasSuffix(r.stderr, want) {
+				t.Errorf("stderr does not end with %q:\n%s", want, r.stderr)
+			}
+			if strings.Contains(r.stdout, "replay:") || strings.Contains(r.stdout, "wrote ") {
+				t.Errorf("status lines on stdout, which is for results:\n%s", r.stdout)
 			}
 			files := readOutDir(t, dir)
 			want := []string{"scenario.yaml", "summary.json"}
@@ -217,8 +220,8 @@ func TestReplay(t *testing.T) {
 			if d := sameFiles(first, readOutDir(t, dir2)); d != "" {
 				t.Errorf("replay of %s: %s", filepath.Join(dir, "scenario.yaml"), d)
 			}
-			if !strings.Contains(r.stdout, "replay: desim run "+filepath.Join(dir2, "scenario.yaml")) {
-				t.Errorf("replay does not print its own replay command:\n%s", r.stdout)
+			if !strings.Contains(r.stderr, "replay: desim run "+filepath.Join(dir2, "scenario.yaml")) {
+				t.Errorf("replay does not print its own replay command:\n%s", r.stderr)
 			}
 			// A replay of the replay, flags before the scenario.
 			mustRun(t, "run", "--out", dir3, filepath.Join(dir2, "scenario.yaml"))

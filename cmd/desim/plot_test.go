@@ -50,8 +50,8 @@ func TestRunPlotFlag(t *testing.T) {
 	plain := readOutDir(t, plotRunDir(t))
 	dir := filepath.Join(t.TempDir(), "run")
 	r := mustRun(t, "run", "A2", "--duration", "30s", "--out", dir, "--plot")
-	if !strings.Contains(r.stdout, "wrote "+filepath.Join(dir, "figure.png")+"\n") {
-		t.Errorf("desim run --plot does not say it wrote the figure:\n%s", r.stdout)
+	if !strings.Contains(r.stderr, "wrote "+filepath.Join(dir, "figure.png")+"\n") {
+		t.Errorf("desim run --plot does not say it wrote the figure:\n%s", r.stderr)
 	}
 	withPlot := readOutDir(t, dir)
 	fig, ok := withPlot["figure.png"]

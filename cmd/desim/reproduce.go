@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -26,19 +24,12 @@ func newReproduceCmd(e *env) *cobra.Command {
 		Example: examples("reproduce"),
 		Args:    args(0, 0, "reproduce takes no arguments, only flags"),
 		RunE: e.run(func(c *cobra.Command, a []string) error {
-			d, err := time.ParseDuration(dur)
-			if err != nil || d <= 0 {
-				return usagef("--duration %q is not a positive duration (Go syntax: 60s, 10m, 1h)", dur)
+			ov, err := experiment.ParseOverrides("", dur)
+			if err != nil {
+				return err
 			}
-			o.Duration = d
-			if o.Seeds < 2 {
-				return usagef("--seeds %d: need at least 2 seeds for confidence intervals", o.Seeds)
-			}
-			if o.Workers < 0 {
+			if o.Duration = ov.Duration; o.Workers < 0 {
 				return usagef("--workers %d: need at least 1 (or 0 for one per CPU)", o.Workers)
-			}
-			if o.Workers == 0 {
-				o.Workers = runtime.NumCPU()
 			}
 			if !o.NoReal {
 				if o.Launcher, err = processLauncher(); err != nil {

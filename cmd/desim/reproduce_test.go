@@ -121,7 +121,7 @@ func TestReproduceBadFlags(t *testing.T) {
 		want string
 	}{
 		{[]string{"reproduce", "extra"}, "takes no arguments"},
-		{[]string{"reproduce", "--seeds", "1"}, "--seeds 1: need at least 2 seeds"},
+		{[]string{"reproduce", "--seeds", "1"}, "1 seeds: need at least 2"},
 		{[]string{"reproduce", "--seeds", "-1"}, `invalid argument "-1" for "--seeds"`},
 		{[]string{"reproduce", "--duration", "0s"}, `--duration "0s" is not a positive duration`},
 		{[]string{"reproduce", "--duration", "abc"}, `--duration "abc"`},

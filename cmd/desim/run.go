@@ -4,19 +4,19 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strconv"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"desim/analysis"
 	"desim/experiment"
+	"desim/internal/buildinfo"
+	"desim/internal/shell"
 	"desim/scenarios"
 )
 
 func newRunCmd(e *env) *cobra.Command {
 	var seed, dur, out string
-	var quiet, plot bool
+	var quiet, plot, asJSON bool
 	c := &cobra.Command{
 		Use:     "run SCENARIO",
 		Short:   "run a scenario and write its logs, summary and resolved scenario",
@@ -29,8 +29,11 @@ func newRunCmd(e *env) *cobra.Command {
 				return err
 			}
 			dir := out
-			if dir == "" {
+			if dir == "" { // a run of another duration gets its own directory
 				dir = filepath.Join("out", fmt.Sprintf("%s-seed%d", s.Name, s.Seed))
+				if dur != "" {
+					dir += "-" + scenarios.FormatDuration(s.Duration)
+				}
 			}
 			ctx, stop := signalContext()
 			defer stop()
@@ -47,45 +50,46 @@ func newRunCmd(e *env) *cobra.Command {
 					return err
 				}
 			}
-			if !quiet {
+			// Results on stdout; what was written and how to replay it on
+			// stderr.
+			if asJSON {
+				e.stdout.Write(sum.Marshal())
+			} else if !quiet {
 				fmt.Fprintf(e.stdout, "%s, seed %d, %s of virtual time\n", s.Name, s.Seed, scenarios.FormatDuration(s.Duration))
 				analysis.WriteTable(e.stdout, sum.Machines)
-				fmt.Fprintf(e.stdout, "wrote %s\n", filepath.Join(dir, "{machine-*.csv,summary.json,scenario.yaml}"))
+			}
+			if !quiet {
+				fmt.Fprintf(e.stderr, "wrote %s\n", filepath.Join(dir, "{machine-*.csv,summary.json,scenario.yaml}"))
 				if plot {
-					fmt.Fprintf(e.stdout, "wrote %s\n", d.Figure())
+					fmt.Fprintf(e.stderr, "wrote %s\n", d.Figure())
 				}
 			}
-			fmt.Fprintf(e.stdout, "replay: desim run %s\n", d.Scenario())
+			fmt.Fprintf(e.stderr, "replay: %s\n", command("run", d.Scenario()))
 			return nil
 		}),
 	}
 	f := c.Flags()
 	f.StringVar(&seed, "seed", "", "random seed, an unsigned 64-bit integer (default: the scenario's seed)")
 	f.StringVar(&dur, "duration", "", "virtual time to run, Go duration syntax such as 60s or 10m (default: the scenario's)")
-	f.StringVar(&out, "out", "", "output directory (default: out/<name>-seed<N>)")
-	f.BoolVar(&quiet, "quiet", false, "print only the replay command")
+	f.StringVar(&out, "out", "", "output directory (default: out/<name>-seed<N>, with -<duration> appended when --duration is given)")
+	f.BoolVar(&asJSON, "json", false, "print the run's summary.json on stdout instead of the table")
+	f.BoolVar(&quiet, "quiet", false, "print only the replay command (on stderr)")
 	f.BoolVar(&plot, "plot", false, "also draw the run's figure into DIR/figure.png (see \"desim plot\")")
 	return c
 }
 
 // loadScenario loads a scenario by name or path with the --seed and
-// --duration flags' values ("" keeps the scenario's). Every problem is a
-// usage error.
+// --duration flags' values ("" keeps the scenario's).
 func loadScenario(arg, seed, dur string) (*scenarios.Scenario, error) {
-	var o experiment.Overrides
-	if seed != "" {
-		v, err := strconv.ParseUint(seed, 10, 64)
-		if err != nil {
-			return nil, usagef("--seed %q is not an unsigned 64-bit integer", seed)
-		}
-		o.Seed = &v
-	}
-	if dur != "" {
-		d, err := time.ParseDuration(dur)
-		if err != nil || d <= 0 {
-			return nil, usagef("--duration %q is not a positive duration (Go syntax: 60s, 10m, 1h)", dur)
-		}
-		o.Duration = d
+	o, err := experiment.ParseOverrides(seed, dur)
+	if err != nil {
+		return nil, err
 	}
 	return experiment.Load(arg, o)
+}
+
+// command returns the command line that runs this desim with args, quoted
+// for a POSIX shell.
+func command(args ...string) string {
+	return shell.Join(append([]string{buildinfo.Command()}, args...))
 }

@@ -1,0 +1,29 @@
+package experiment
+
+import (
+	"strconv"
+	"time"
+)
+
+// ParseOverrides reads overrides as a command line gives them: seed an
+// unsigned 64-bit decimal, duration in Go syntax (60s, 10m, 1h) and
+// positive; "" keeps the scenario's. A bad value is bad input naming the
+// flag (--seed, --duration).
+func ParseOverrides(seed, duration string) (Overrides, error) {
+	var o Overrides
+	if seed != "" {
+		v, err := strconv.ParseUint(seed, 10, 64)
+		if err != nil {
+			return o, Inputf("--seed %q is not an unsigned 64-bit integer", seed)
+		}
+		o.Seed = &v
+	}
+	if duration != "" {
+		d, err := time.ParseDuration(duration)
+		if err != nil || d <= 0 {
+			return o, Inputf("--duration %q is not a positive duration (Go syntax: 60s, 10m, 1h)", duration)
+		}
+		o.Duration = d
+	}
+	return o, nil
+}
