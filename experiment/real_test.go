@@ -230,9 +230,8 @@ func TestRealStrayClient(t *testing.T) {
 		p, err := spy.Launch(spec)
 		if spec.ID == len(s.Machines)-1 {
 			once.Do(func() {
-				deadline := time.Now().Add(5 * time.Second)
-				for spy.addr(0) == "" && time.Now().Before(deadline) {
-					time.Sleep(time.Millisecond)
+				for i := 0; i < 5000 && spy.addr(0) == ""; i++ {
+					time.Sleep(time.Millisecond) // at most about 5 s
 				}
 				for _, junk := range []string{"GET / HTTP/1.0\r\n\r\n", "", strings.Repeat("x", 100)} {
 					c, err := net.Dial("tcp", spy.addr(0))
