@@ -15,15 +15,23 @@ import (
 type Overrides struct {
 	// Seed, if not nil, replaces the scenario's seed.
 	Seed *uint64
-	// Duration, if positive, replaces the scenario's duration.
+	// Duration, if positive, replaces the scenario's duration; a scenario
+	// file may then leave its duration out.
 	Duration time.Duration
+	// Stdin is what the path "-" reads (nil: os.Stdin).
+	Stdin io.Reader
 }
 
-// Load loads a scenario by built-in name or YAML path, applies o and checks
-// the result. Every problem is bad input (ErrInput) naming the file and,
-// where there is one, the line.
+// Load loads a scenario by built-in name, in any case ("a3" is A3, and
+// keeps its canonical name), by YAML path, or from o.Stdin for "-" (see
+// scenarios.LoadWith), applies o and checks the result. Every problem is
+// bad input (ErrInput) naming the file and, where there is one, the line;
+// all the problems of a file are reported together (errors.Join of
+// *scenarios.Error, in the order of their lines). A name that is neither a
+// built-in nor a file suggests the nearest built-in and matches
+// fs.ErrNotExist.
 func Load(nameOrPath string, o Overrides) (*scenarios.Scenario, error) {
-	s, err := scenarios.Load(nameOrPath)
+	s, err := scenarios.LoadWith(nameOrPath, scenarios.Options{DefaultDuration: o.Duration, Stdin: o.Stdin})
 	if err != nil {
 		return nil, Input(err)
 	}

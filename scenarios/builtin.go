@@ -4,10 +4,14 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"sort"
 	"strings"
+	"syscall"
+
+	"desim/internal/suggest"
 )
 
 //go:embed *.yaml
@@ -19,7 +23,19 @@ var builtinOrder = []string{"A1", "A2", "A3", "A4", "A5", "B1", "B2", "B3", "B4"
 // Names returns the names of the built-in scenarios, in the paper's order.
 func Names() []string { return append([]string(nil), builtinOrder...) }
 
-// Source returns the YAML text of a built-in scenario.
+// BuiltinName returns the canonical name of the built-in scenario called
+// name in any case ("a3" and "b2-CAPTIONED" give A3 and B2-captioned).
+func BuiltinName(name string) (string, bool) {
+	for _, n := range builtinOrder {
+		if strings.EqualFold(n, name) {
+			return n, true
+		}
+	}
+	return "", false
+}
+
+// Source returns the YAML text of a built-in scenario, by its canonical
+// name.
 func Source(name string) ([]byte, bool) {
 	for _, n := range builtinOrder {
 		if n == name {
@@ -30,7 +46,7 @@ func Source(name string) ([]byte, bool) {
 	return nil, false
 }
 
-// Builtin returns a built-in scenario by name.
+// Builtin returns a built-in scenario by its canonical name.
 func Builtin(name string) (*Scenario, error) {
 	data, ok := Source(name)
 	if !ok {
@@ -40,15 +56,44 @@ func Builtin(name string) (*Scenario, error) {
 }
 
 // Load returns the built-in scenario of that name or, when there is none,
-// the scenario in the file at that path.
+// the scenario in the file at that path. It is LoadWith with the zero
+// Options.
 func Load(nameOrPath string) (*Scenario, error) {
-	if _, ok := Source(nameOrPath); ok {
-		return Builtin(nameOrPath)
+	return LoadWith(nameOrPath, Options{})
+}
+
+// StdinName is the file name of a scenario read from standard input ("-"):
+// its errors read "stdin:LINE: ...", and its default name is stdin.
+const StdinName = "stdin"
+
+// LoadWith returns the built-in scenario called nameOrPath in any case
+// (under its canonical name) or, when there is none, the scenario read
+// from standard input for "-" or from the file at that path, parsed with o
+// (see ParseWith).
+//
+// The file is opened once and read up to MaxFileSize bytes whatever it is
+// (a regular file, a device such as /dev/zero, a named pipe, /dev/stdin):
+// past that it is an *Error. A path that names nothing gives an error
+// matching fs.ErrNotExist that lists the built-ins or suggests the nearest
+// one; a directory and a loop of symbolic links give an *Error.
+func LoadWith(nameOrPath string, o Options) (*Scenario, error) {
+	if name, ok := BuiltinName(nameOrPath); ok {
+		return Builtin(name)
+	}
+	if nameOrPath == "-" {
+		r := o.Stdin
+		if r == nil {
+			r = os.Stdin
+		}
+		return read(StdinName, r, o)
 	}
 	f, err := os.Open(nameOrPath)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s: neither a built-in scenario (%s) nor a file", nameOrPath, strings.Join(builtinOrder, ", "))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, notFound(nameOrPath)
+		case errors.Is(err, syscall.ELOOP):
+			return nil, &Error{File: nameOrPath, Msg: "a loop of symbolic links: following them never reaches a file"}
 		}
 		return nil, err
 	}
@@ -58,16 +103,37 @@ func Load(nameOrPath string) (*Scenario, error) {
 		return nil, err
 	}
 	if st.IsDir() {
-		return nil, fmt.Errorf("%s: is a directory, not a scenario file", nameOrPath)
+		return nil, &Error{File: nameOrPath, Msg: "is a directory, not a scenario file"}
 	}
-	if st.Size() > MaxFileSize {
-		return nil, &Error{File: nameOrPath, Msg: fmt.Sprintf("file is larger than %d bytes", MaxFileSize)}
-	}
-	data, err := os.ReadFile(nameOrPath)
+	return read(nameOrPath, f, o)
+}
+
+// read parses the scenario that r holds, reading at most one byte past
+// MaxFileSize (enough to tell that it is too large) whatever r is.
+func read(file string, r io.Reader, o Options) (*Scenario, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	return Parse(nameOrPath, data)
+	return ParseWith(file, data, o)
+}
+
+// notFoundError is a name that is neither a built-in scenario nor a file.
+type notFoundError struct {
+	name, near string
+}
+
+func (e *notFoundError) Error() string {
+	if e.near != "" {
+		return fmt.Sprintf("no built-in scenario or file %q; did you mean %s?", e.name, e.near)
+	}
+	return fmt.Sprintf("no built-in scenario or file %q (built-ins: %s)", e.name, strings.Join(builtinOrder, ", "))
+}
+
+func (e *notFoundError) Is(target error) bool { return target == fs.ErrNotExist }
+
+func notFound(name string) error {
+	return &notFoundError{name: name, near: suggest.Nearest(name, builtinOrder)}
 }
 
 // embedded returns the names of every embedded file, sorted; tests compare

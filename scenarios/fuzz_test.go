@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"bytes"
-	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"desim/sim"
 )
@@ -39,25 +39,23 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte(loadYAML))
 	f.Add([]byte(head + twoMachines))
+	f.Add([]byte(noDuration))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// With a default duration, a file that has its own parses the
+		// same, and one without parses with the default.
+		withDefault, derr := ParseWith(fuzzFile, data, Options{DefaultDuration: fuzzDefault})
+		if derr != nil {
+			checkErrors(t, data, withDefault, derr)
+		} else {
+			checkBounds(t, withDefault)
+		}
 		s, err := Parse(fuzzFile, data)
 		if err != nil {
-			var e *Error
-			if !errors.As(err, &e) {
-				t.Fatalf("error %v is a %T, not a *Error", err, err)
-			}
-			if s != nil {
-				t.Errorf("Parse returned a scenario with its error %v", err)
-			}
-			if e.File != fuzzFile || e.Line < 0 || e.Msg == "" || !strings.HasPrefix(err.Error(), fuzzFile+":") {
-				t.Errorf("malformed error %q (%+v)", err, *e)
-			}
-			// Lines are those of the file (or one past its last line, for
-			// "unexpected end of stream").
-			if lines := yamlLines(data); e.Line > lines+1 {
-				t.Errorf("error %q at line %d of a file of %d lines", err, e.Line, lines)
-			}
+			checkErrors(t, data, s, err)
 			return
+		}
+		if derr != nil || !reflect.DeepEqual(withDefault, s) {
+			t.Errorf("with a default duration: %+v, %v; without: %+v", withDefault, derr, s)
 		}
 		checkBounds(t, s)
 		out := Marshal(s)
@@ -72,6 +70,43 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Marshal is not stable:\n%s\nthen:\n%s", out, again)
 		}
 	})
+}
+
+// fuzzDefault is the default duration FuzzParse also parses with.
+const fuzzDefault = 90 * time.Second
+
+// checkErrors checks a failed parse of data: no scenario, and one or more
+// *Errors naming the file, in the order of their lines, each at a line of
+// the file (or one past its last line, for "unexpected end of stream").
+func checkErrors(t *testing.T, data []byte, s *Scenario, err error) {
+	t.Helper()
+	if s != nil {
+		t.Errorf("Parse returned a scenario with its error %v", err)
+	}
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+		if len(errs) < 2 || len(errs) > maxErrors+1 {
+			t.Errorf("%d errors joined, want 2 to %d", len(errs), maxErrors+1)
+		}
+	}
+	lines, prev := yamlLines(data), 0
+	for _, one := range errs {
+		e, ok := one.(*Error)
+		if !ok {
+			t.Fatalf("error %v is a %T, not a *Error", one, one)
+		}
+		if e.File != fuzzFile || e.Line < 0 || e.Msg == "" || !strings.HasPrefix(e.Error(), fuzzFile+":") {
+			t.Errorf("malformed error %q (%+v)", e, *e)
+		}
+		if e.Line > lines+1 {
+			t.Errorf("error %q at line %d of a file of %d lines", e, e.Line, lines)
+		}
+		if e.Line < prev {
+			t.Errorf("error %q at line %d after one at line %d", e, e.Line, prev)
+		}
+		prev = e.Line
+	}
 }
 
 // yamlLines counts the lines of data as YAML does: a line ends at "\r\n",

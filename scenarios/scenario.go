@@ -7,7 +7,8 @@
 //	name: A2                 # [A-Za-z0-9._-]+, default: the file's base name
 //	description: One 6 c/s machine and two 1 c/s machines   # optional
 //	seed: 1                  # default seed (unsigned 64-bit), default 1
-//	duration: 60s            # virtual time, Go duration syntax, (0, 10^7 s]
+//	duration: 60s            # virtual time, Go duration syntax, (0, 10^7 s];
+//	                         # optional when Options.DefaultDuration gives one
 //	die: 10                  # faces R of every machine's die, N ≤ R ≤ 2^30
 //	latency: 100us           # one-way message delay, default 100us
 //	jitter: 0s               # extra uniform delay in [0, jitter], default 0s
@@ -17,11 +18,18 @@
 //	    start: 0.5s          # first tick, default 0s
 //	  - rate: 1
 //
-// Unknown keys, repeated keys, a second YAML document, an empty file and
-// every value out of range are errors of the form "file:line: message".
+// Unknown keys (with the nearest known key the file lacks), repeated keys,
+// missing keys, a second YAML document, an empty file and every value out
+// of range are errors of the form "file:line: message". A file's problems
+// are reported together, in the order of their lines, not one per attempt.
 //
-// Imports: sim and gopkg.in/yaml.v3; nothing above (analysis, experiment,
-// cmd).
+// Load and LoadWith take a built-in name (in any case: "a3" is A3) or a
+// path: a regular file, a device, a named pipe, /dev/stdin, or "-" for
+// standard input. The path is opened once and at most MaxFileSize bytes
+// are read from it, whatever it is.
+//
+// Imports: sim, internal/suggest and gopkg.in/yaml.v3; nothing above
+// (analysis, experiment, cmd).
 package scenarios
 
 import (
@@ -32,12 +40,14 @@ import (
 	"math"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"desim/internal/suggest"
 	"desim/sim"
 )
 
@@ -132,10 +142,32 @@ const maxDuration = time.Duration(sim.MaxDuration)
 
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 
+// Options change how a scenario is read; the zero value reads as Load and
+// Parse do.
+type Options struct {
+	// DefaultDuration, if positive, is the duration of a scenario file
+	// that has no duration key (a run with a duration override needs
+	// none); when zero, a missing duration is an error.
+	DefaultDuration time.Duration
+	// Stdin is what LoadWith reads for the path "-" (nil: os.Stdin).
+	Stdin io.Reader
+}
+
 // Parse reads a scenario from data; file names it in errors and provides the
-// default name.
+// default name. It is ParseWith with the zero Options.
 func Parse(file string, data []byte) (*Scenario, error) {
-	p := parser{file: file}
+	return ParseWith(file, data, Options{})
+}
+
+// ParseWith reads a scenario from data, with o's defaults (o.Stdin is not
+// used); file names it in errors and provides the default name.
+//
+// A file that is not one YAML mapping gives one *Error. Otherwise every
+// problem of the mapping is reported, each as an *Error with its line: one
+// problem is returned as the *Error itself, several as errors.Join of them
+// in the order of their lines (the first 20, then a count of the rest).
+func ParseWith(file string, data []byte, o Options) (*Scenario, error) {
+	p := parser{file: file, opt: o}
 	s, err := p.parse(data)
 	if err != nil {
 		return nil, err
@@ -145,6 +177,9 @@ func Parse(file string, data []byte) (*Scenario, error) {
 
 type parser struct {
 	file string
+	opt  Options
+	// errs are the problems found so far.
+	errs []*Error
 }
 
 func (p *parser) errf(line int, format string, args ...any) error {
@@ -266,17 +301,45 @@ func (p *parser) parse(data []byte) (*Scenario, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, p.errf(root.Line, "expected a mapping of keys (name, duration, die, machines, ...), found %s", kindName(root))
 	}
+	s := p.mapping(root)
+	if len(p.errs) > 0 {
+		return nil, p.joined()
+	}
+	return s, nil
+}
+
+// topKeys are the keys of a scenario file, in the order the messages list
+// them.
+var topKeys = []string{"name", "description", "seed", "duration", "die", "latency", "jitter", "machines"}
+
+// required are the keys a scenario file must have, with what to say when
+// one is missing.
+var required = []struct{ key, msg string }{
+	{"duration", "missing duration (virtual time of the run, e.g. duration: 60s)"},
+	{"die", "missing die (faces of each machine's die, e.g. die: 10)"},
+	{"machines", "missing machines (a list of at least 2, e.g. - rate: 6)"},
+}
+
+// mapping reads the top-level mapping of a scenario file into a scenario,
+// adding every problem it finds to p.errs; the scenario is valid when
+// there are none.
+func (p *parser) mapping(root *yaml.Node) *Scenario {
 	s := &Scenario{Seed: 1, Latency: DefaultLatency, Name: defaultName(p.file)}
 	seen := map[string]int{}
+	var unknown []*yaml.Node
 	var dieNode, machinesNode *yaml.Node
-	var durationSeen bool
+	// Whether duration and die are present and valid, for the checks
+	// across keys.
+	durationOK, dieOK := false, false
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		if k.Kind != yaml.ScalarNode {
-			return nil, p.errf(k.Line, "keys must be plain words")
+			p.add(p.errf(k.Line, "keys must be plain words"))
+			continue
 		}
 		if prev, dup := seen[k.Value]; dup {
-			return nil, p.errf(k.Line, "%s appears twice (first at line %d)", k.Value, prev)
+			p.add(p.errf(k.Line, "%s appears twice (first at line %d)", k.Value, prev))
+			continue
 		}
 		seen[k.Value] = k.Line
 		var err error
@@ -295,10 +358,10 @@ func (p *parser) parse(data []byte) (*Scenario, error) {
 				}
 			}
 		case "duration":
-			durationSeen = true
 			if s.Duration, err = p.duration(k, v); err == nil && (s.Duration <= 0 || s.Duration > maxDuration) {
 				err = p.errf(v.Line, "duration %s must be positive and at most 10^7 s (%s)", v.Value, FormatDuration(maxDuration))
 			}
+			durationOK = err == nil
 		case "die":
 			dieNode = v
 			var str string
@@ -307,6 +370,7 @@ func (p *parser) parse(data []byte) (*Scenario, error) {
 					err = p.errf(v.Line, "die %q must be a whole number of faces from the number of machines to %d", str, sim.MaxFaces)
 				}
 			}
+			dieOK = err == nil
 		case "latency":
 			if s.Latency, err = p.duration(k, v); err == nil && s.Latency < 0 {
 				err = p.errf(v.Line, "latency %s is negative", v.Value)
@@ -321,34 +385,111 @@ func (p *parser) parse(data []byte) (*Scenario, error) {
 			}
 		case "machines":
 			machinesNode = v
-			s.Machines, err = p.machines(k, v)
+			s.Machines = p.machines(v)
 		default:
-			err = p.errf(k.Line, "unknown key %q (known: name, description, seed, duration, die, latency, jitter, machines)", k.Value)
+			unknown = append(unknown, k)
 		}
 		if err != nil {
-			return nil, err
+			p.add(err)
 		}
+	}
+	// Unknown keys, each with the nearest key the file lacks; a missing key
+	// that an unknown one was suggested for is not reported again.
+	suggested := map[string]bool{}
+	for _, k := range unknown {
+		near := nearestAbsent(k.Value, topKeys, seen)
+		p.add(p.errf(k.Line, "unknown key %q (known: %s)%s", k.Value, strings.Join(topKeys, ", "), didYouMean(near)))
+		suggested[near] = true
+	}
+	if _, ok := seen["duration"]; !ok && p.opt.DefaultDuration > 0 {
+		s.Duration, durationOK = p.opt.DefaultDuration, true
+		if s.Duration > maxDuration {
+			p.add(p.errf(root.Line, "no duration, and the default duration %s is above 10^7 s", FormatDuration(s.Duration)))
+			durationOK = false
+		}
+		seen["duration"] = 0 // the default stands for the key: not missing
+	}
+	for _, r := range required {
+		if _, ok := seen[r.key]; !ok && !suggested[r.key] {
+			p.add(p.errf(root.Line, "%s", r.msg))
+		}
+	}
+	// Checks across keys, on values that are valid on their own.
+	n := -1 // the number of machines, when machines is a list
+	if machinesNode != nil && machinesNode.Kind == yaml.SequenceNode {
+		n = len(machinesNode.Content)
 	}
 	switch {
-	case !durationSeen:
-		return nil, p.errf(root.Line, "missing duration (virtual time of the run, e.g. duration: 60s)")
-	case dieNode == nil:
-		return nil, p.errf(root.Line, "missing die (faces of each machine's die, e.g. die: 10)")
-	case machinesNode == nil:
-		return nil, p.errf(root.Line, "missing machines (a list of at least 2, e.g. - rate: 6)")
-	case len(s.Machines) < 2:
-		return nil, p.errf(machinesNode.Line, "%d machine(s); a scenario needs at least 2", len(s.Machines))
-	case len(s.Machines) > MaxMachines:
-		return nil, p.errf(machinesNode.Line, "%d machines; at most %d are supported", len(s.Machines), MaxMachines)
-	case s.Die < len(s.Machines):
-		return nil, p.errf(dieNode.Line, "die has %d faces, fewer than the %d machines (faces 1..N-1 send to one peer, face N to all)", s.Die, len(s.Machines))
+	case n < 0:
+	case n < 2:
+		p.add(p.errf(machinesNode.Line, "%d machine(s); a scenario needs at least 2", n))
+	case n > MaxMachines:
+		p.add(p.errf(machinesNode.Line, "%d machines; at most %d are supported", n, MaxMachines))
+	case dieOK && s.Die < n:
+		p.add(p.errf(dieNode.Line, "die has %d faces, fewer than the %d machines (faces 1..N-1 send to one peer, face N to all)", s.Die, n))
 	}
-	for i, m := range s.Machines {
-		if m.Start >= s.Duration {
-			return nil, p.errf(machinesNode.Content[i].Line, "machine %d starts at %s, not before the end of the run (%s)", i, FormatDuration(m.Start), FormatDuration(s.Duration))
+	if durationOK && n > 0 {
+		for i, m := range s.Machines {
+			if m.Start >= s.Duration {
+				p.add(p.errf(machinesNode.Content[i].Line, "machine %d starts at %s, not before the end of the run (%s)", i, FormatDuration(m.Start), FormatDuration(s.Duration)))
+			}
 		}
 	}
-	return s, nil
+	return s
+}
+
+// nearestAbsent returns the key of keys nearest to name (see
+// suggest.Nearest) among those not in seen, "" when none is near.
+func nearestAbsent(name string, keys []string, seen map[string]int) string {
+	var absent []string
+	for _, k := range keys {
+		if _, ok := seen[k]; !ok {
+			absent = append(absent, k)
+		}
+	}
+	return suggest.Nearest(name, absent)
+}
+
+// didYouMean is the end of an unknown key's message: "; did you mean
+// KEY?", or "" without a suggestion.
+func didYouMean(key string) string {
+	if key == "" {
+		return ""
+	}
+	return "; did you mean " + key + "?"
+}
+
+// maxErrors is the most problems a file's error lists; the rest are
+// counted on one more line.
+const maxErrors = 20
+
+// add records a problem of the file.
+func (p *parser) add(err error) {
+	var e *Error
+	if !errors.As(err, &e) {
+		e = &Error{File: p.file, Msg: err.Error()}
+	}
+	p.errs = append(p.errs, e)
+}
+
+// joined returns the recorded problems as one error, sorted by line (in
+// the order found on the same line): the *Error itself when there is one,
+// errors.Join of them when there are more, at most maxErrors and a count
+// of the rest.
+func (p *parser) joined() error {
+	if len(p.errs) == 1 {
+		return p.errs[0]
+	}
+	sort.SliceStable(p.errs, func(i, j int) bool { return p.errs[i].Line < p.errs[j].Line })
+	errs := make([]error, 0, min(len(p.errs), maxErrors+1))
+	for i, e := range p.errs {
+		if i == maxErrors {
+			errs = append(errs, &Error{File: p.file, Line: e.Line, Msg: fmt.Sprintf("and %d more problems from here on", len(p.errs)-maxErrors)})
+			break
+		}
+		errs = append(errs, e)
+	}
+	return errors.Join(errs...)
 }
 
 // defaultName is the name of a scenario without a name key: the file's base
@@ -421,58 +562,86 @@ func (p *parser) duration(k, v *yaml.Node) (time.Duration, error) {
 	return d, nil
 }
 
-func (p *parser) machines(k, v *yaml.Node) ([]Machine, error) {
+// machines reads the machines list, adding every problem it finds to
+// p.errs; it returns one Machine per item of the list (the zero Machine
+// for an item that is not a mapping).
+func (p *parser) machines(v *yaml.Node) []Machine {
 	if v.Kind != yaml.SequenceNode {
-		return nil, p.errf(v.Line, "machines must be a list (- rate: 6), found %s", kindName(v))
+		p.add(p.errf(v.Line, "machines must be a list (- rate: 6), found %s", kindName(v)))
+		return nil
 	}
 	ms := make([]Machine, 0, len(v.Content))
 	for i, item := range v.Content {
-		if item.Kind != yaml.MappingNode {
-			return nil, p.errf(item.Line, "machine %d must be a mapping (rate: 6), found %s", i, kindName(item))
-		}
-		var m Machine
-		var rateSeen bool
-		seen := map[string]bool{}
-		for j := 0; j+1 < len(item.Content); j += 2 {
-			mk, mv := item.Content[j], item.Content[j+1]
-			if seen[mk.Value] {
-				return nil, p.errf(mk.Line, "machine %d: %s appears twice", i, mk.Value)
-			}
-			seen[mk.Value] = true
-			switch mk.Value {
-			case "rate":
-				rateSeen = true
-				s, err := p.scalar(mk, mv)
-				if err != nil {
-					return nil, err
-				}
-				if f, ferr := strconv.ParseFloat(strings.TrimLeft(s, "+-."), 64); ferr == nil && (math.IsInf(f, 0) || math.IsNaN(f)) {
-					return nil, p.errf(mv.Line, "machine %d: rate %s must be a finite positive number of ticks per second", i, s)
-				}
-				r, err := sim.ParseRate(s)
-				if err != nil {
-					return nil, p.errf(mv.Line, "machine %d: %v", i, err)
-				}
-				m.Rate = r
-			case "start":
-				d, err := p.duration(mk, mv)
-				if err != nil {
-					return nil, err
-				}
-				if d < 0 {
-					return nil, p.errf(mv.Line, "machine %d: start %s is negative", i, mv.Value)
-				}
-				m.Start = d
-			default:
-				return nil, p.errf(mk.Line, "machine %d: unknown key %q (known: rate, start)", i, mk.Value)
-			}
-		}
-		if !rateSeen {
-			return nil, p.errf(item.Line, "machine %d has no rate (ticks per second, e.g. rate: 6)", i)
-		}
-		ms = append(ms, m)
+		ms = append(ms, p.machine(i, item))
 	}
-	return ms, nil
+	return ms
+}
+
+var machineKeys = []string{"rate", "start"}
+
+// machine reads machine i of the list, adding every problem to p.errs.
+func (p *parser) machine(i int, item *yaml.Node) Machine {
+	var m Machine
+	if item.Kind != yaml.MappingNode {
+		p.add(p.errf(item.Line, "machine %d must be a mapping (rate: 6), found %s", i, kindName(item)))
+		return m
+	}
+	seen := map[string]int{}
+	var unknown []*yaml.Node
+	for j := 0; j+1 < len(item.Content); j += 2 {
+		mk, mv := item.Content[j], item.Content[j+1]
+		if _, dup := seen[mk.Value]; dup {
+			p.add(p.errf(mk.Line, "machine %d: %s appears twice", i, mk.Value))
+			continue
+		}
+		seen[mk.Value] = mk.Line
+		switch mk.Value {
+		case "rate":
+			r, err := p.rate(i, mk, mv)
+			if err != nil {
+				p.add(err)
+			}
+			m.Rate = r
+		case "start":
+			d, err := p.duration(mk, mv)
+			if err == nil && d < 0 {
+				err = p.errf(mv.Line, "machine %d: start %s is negative", i, mv.Value)
+			}
+			if err != nil {
+				p.add(err)
+				continue
+			}
+			m.Start = d
+		default:
+			unknown = append(unknown, mk)
+		}
+	}
+	rateSuggested := false
+	for _, mk := range unknown {
+		near := nearestAbsent(mk.Value, machineKeys, seen)
+		p.add(p.errf(mk.Line, "machine %d: unknown key %q (known: %s)%s", i, mk.Value, strings.Join(machineKeys, ", "), didYouMean(near)))
+		rateSuggested = rateSuggested || near == "rate"
+	}
+	if _, ok := seen["rate"]; !ok && !rateSuggested {
+		p.add(p.errf(item.Line, "machine %d has no rate (ticks per second, e.g. rate: 6)", i))
+	}
+	return m
+}
+
+// rate parses machine i's rate.
+func (p *parser) rate(i int, k, v *yaml.Node) (sim.Rate, error) {
+	s, err := p.scalar(k, v)
+	if err != nil {
+		return sim.Rate{}, err
+	}
+	if f, ferr := strconv.ParseFloat(strings.TrimLeft(s, "+-."), 64); ferr == nil && (math.IsInf(f, 0) || math.IsNaN(f)) {
+		return sim.Rate{}, p.errf(v.Line, "machine %d: rate %s must be a finite positive number of ticks per second", i, s)
+	}
+	r, err := sim.ParseRate(s)
+	if err != nil {
+		return sim.Rate{}, p.errf(v.Line, "machine %d: %v", i, err)
+	}
+	return r, nil
 }
 
 // FormatDuration writes d in the largest unit that keeps it exact, in Go

@@ -129,7 +129,7 @@ var parseErrorCases = []struct {
 	{"key in another case", "Duration: 60s\ndie: 3\nmachines:\n" + twoMachines, 1, `unknown key "Duration"`},
 	{"duplicate key", "duration: 60s\ndie: 3\ndie: 4\nmachines:\n" + twoMachines, 3, "die appears twice (first at line 2)"},
 	{"duplicate key far apart", head + twoMachines + "duration: 30s\n", 6, "duration appears twice (first at line 1)"},
-	{"duplicate key in flow mapping", "{duration: 60s, duration: 1s}\n", 1, "duration appears twice"},
+	{"duplicate key in flow mapping", "{duration: 60s, duration: 1s, die: 3, machines: [{rate: 6}, {rate: 1}]}\n", 1, "duration appears twice"},
 	{"key not a word", "[a, b]: 1\n" + head + twoMachines, 1, "keys must be plain words"},
 
 	// Seed, name, description.
