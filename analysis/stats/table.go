@@ -1,0 +1,140 @@
+package stats
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"desim/analysis"
+	"desim/scenarios"
+)
+
+// ZMark is the |z| from which a row of the table is marked: the mean and
+// the prediction differ by more than the run-to-run noise explains (with
+// a correct model, |z| ≥ 4 happens by chance in about 1 row in 16,000).
+const ZMark = 4
+
+// TableOptions choose the table's columns.
+type TableOptions struct {
+	// Wide adds sd, the extremes and their seeds, and the rate; without it
+	// every line fits 100 columns.
+	Wide bool
+	// Command is how to run desim in the printed replay commands
+	// ("desim" by default); Quote quotes a word for the shell (nil: as is).
+	Command string
+	Quote   func(string) string
+}
+
+// fmtValue formats a value of metric m for reading: integers for the
+// integer metrics' extremes, one decimal for their means, and fixed
+// decimals for slopes and ratios — 4, or as many as the value needs to
+// show 3 significant digits, up to 9 — never an exponent. A value that
+// rounds to zero shows without a sign.
+func fmtValue(v float64, m *analysis.Metric, integer bool) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	dec := 4
+	switch {
+	case m.Kind.Integer() && integer:
+		dec = 0
+	case m.Kind.Integer():
+		dec = 1
+	case v != 0 && math.Abs(v) < 1e-2:
+		dec = min(9, 2-int(math.Floor(math.Log10(math.Abs(v)))))
+	}
+	s := strconv.FormatFloat(v, 'f', dec, 64)
+	if strings.Trim(s, "-0.") == "" {
+		s = strings.TrimPrefix(s, "-")
+	}
+	return s
+}
+
+// WriteTableOptions writes an aligned table per scenario: for every
+// machine and metric the mean ± its 95% CI, the prediction and z (only
+// where the model predicts the metric), a "!" on rows with |z| ≥ ZMark,
+// and with Wide the sd, the extremes and the seeds that gave them. Under
+// each scenario it prints the commands that replay the runs with the
+// smallest and the largest final queue of its most loaded machine.
+func WriteTableOptions(w io.Writer, o *Output, opt TableOptions) error {
+	cmd, quote := opt.Command, opt.Quote
+	if cmd == "" {
+		cmd = "desim"
+	}
+	if quote == nil {
+		quote = func(s string) string { return s }
+	}
+	marked := false
+	for si, s := range o.Scenarios {
+		if si > 0 {
+			fmt.Fprintln(w)
+		}
+		dur := time.Duration(s.DurationS * 1e9)
+		fmt.Fprintf(w, "%s: %d runs (seeds %d-%d), %s of virtual time each\n", s.Scenario, s.Runs, s.Seeds.From, s.Seeds.To, scenarios.FormatDuration(dur))
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+		head := "machine\tmetric\tmean\t± ci95\tpredicted\tz\t\t"
+		if opt.Wide {
+			head = "machine\trate\tmetric\tmean\t± ci95\tsd\tmin\t(seed)\tmax\t(seed)\tpredicted\tz\t\t"
+		}
+		fmt.Fprintln(tw, head)
+		for _, m := range s.Machines {
+			for k, v := range m.Metrics {
+				met := analysis.Metrics[k]
+				pred, z, mark := "-", "-", ""
+				if v.Predicted != nil {
+					pred = fmtValue(*v.Predicted, met, false)
+				}
+				if v.Z != nil {
+					z = strconv.FormatFloat(*v.Z, 'f', 1, 64)
+					if math.Abs(*v.Z) >= ZMark {
+						mark, marked = "!", true
+					}
+				}
+				mean, ci := fmtValue(v.Mean, met, false), fmtValue(v.CI95, met, false)
+				if opt.Wide {
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%d\t%s\t%s\t%s\t\n", m.ID, num(m.Rate), met.Key, mean, ci,
+						fmtValue(v.SD, met, false), fmtValue(v.Min, met, true), v.MinSeed, fmtValue(v.Max, met, true), v.MaxSeed, pred, z, mark)
+				} else {
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", m.ID, met.Key, mean, ci, pred, z, mark)
+				}
+			}
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		if i := mostLoaded(s); i >= 0 {
+			q := s.Machines[i].Metric(analysis.FinalQueue)
+			for _, e := range []struct {
+				what string
+				seed uint64
+				v    float64
+			}{{"smallest", q.MinSeed, q.Min}, {"largest", q.MaxSeed, q.Max}} {
+				fmt.Fprintf(w, "  %s final queue of machine %d (%g): %s run %s --seed %d --duration %s\n",
+					e.what, i, e.v, cmd, quote(s.Scenario), e.seed, scenarios.FormatDuration(dur))
+			}
+		}
+	}
+	fmt.Fprintln(w, "\nz = (mean − predicted)/(sd/√n), shown where the model predicts the metric.")
+	if marked {
+		fmt.Fprintf(w, "!: |z| ≥ %d, more than run-to-run noise explains: the model and the simulation part there.\n", ZMark)
+	}
+	if !opt.Wide {
+		fmt.Fprintln(w, "--wide adds sd, the extremes and the seeds that gave them.")
+	}
+	return nil
+}
+
+// mostLoaded returns the machine with the largest mean final queue, or -1.
+func mostLoaded(s ScenarioOutput) int {
+	best, bestQ := -1, math.Inf(-1)
+	for i, m := range s.Machines {
+		if q := m.Metric(analysis.FinalQueue).Mean; q > bestQ {
+			best, bestQ = i, q
+		}
+	}
+	return best
+}

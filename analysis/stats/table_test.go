@@ -1,0 +1,96 @@
+package stats
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"desim/analysis"
+)
+
+func TestFmtValue(t *testing.T) {
+	for _, c := range []struct {
+		v       float64
+		m       *analysis.Metric
+		integer bool
+		want    string
+	}{
+		{588.822, analysis.Receives, false, "588.8"},
+		{1800, analysis.Ticks, true, "1800"},
+		{1800, analysis.Ticks, false, "1800.0"},
+		{0.00923616, analysis.QueueSlope, false, "0.00924"},
+		{-1.60584e-07, analysis.QueueSlope, false, "-0.000000161"},
+		{-1e-12, analysis.QueueSlope, false, "0.000000000"},
+		{0.43912, analysis.QueueSlope, false, "0.4391"},
+		{-0.00001, analysis.Drift, false, "-0.0000100"},
+		{5.99996, analysis.ClockSlope, false, "6.0000"},
+		{1.19886, analysis.MeanJump, false, "1.1989"},
+		{0, analysis.Drift, false, "0.0000"},
+	} {
+		if got := fmtValue(c.v, c.m, c.integer); got != c.want {
+			t.Errorf("fmtValue(%g, %s, %v) = %q, want %q", c.v, c.m.Key, c.integer, got, c.want)
+		}
+		if strings.ContainsAny(fmtValue(c.v, c.m, c.integer), "eE") {
+			t.Errorf("%g: exponent notation", c.v)
+		}
+	}
+}
+
+// tableOutput is a small sweep output: one scenario, two machines, with a
+// prediction far from the mean on one row.
+func tableOutput() *Output {
+	mk := func(mean, sd float64, pred *float64, z *float64) Summary {
+		return Summary{N: 1000, Mean: mean, SD: sd, CI95: sd / 16, Min: mean - 3*sd, Max: mean + 3*sd, MinSeed: 17, MaxSeed: 4711, Predicted: pred, Z: z}
+	}
+	var ms []MachineOutput
+	for i := range 2 {
+		mo := MachineOutput{ID: i, Rate: 6, Metrics: make(MetricSummaries, len(analysis.Metrics))}
+		for k, m := range analysis.Metrics {
+			p, z := 1.0, 0.5
+			mo.Metrics[k] = mk(1, 0.1, &p, &z)
+			if !m.Predicted() {
+				mo.Metrics[k] = mk(1, 0.1, nil, nil)
+			}
+		}
+		ms = append(ms, mo)
+	}
+	big := -112.0
+	ms[1].Metrics[analysis.Receives.Index()].Z = &big
+	ms[1].Metrics[analysis.FinalQueue.Index()].Mean = 40
+	return &Output{Scenarios: []ScenarioOutput{{Scenario: "A3", DurationS: 300, Seeds: SeedRange{From: 1, To: 1000}, Runs: 1000, Machines: ms}}}
+}
+
+func TestWriteTableOptions(t *testing.T) {
+	for _, wide := range []bool{false, true} {
+		var b strings.Builder
+		if err := WriteTableOptions(&b, tableOutput(), TableOptions{Wide: wide}); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		for i, line := range strings.Split(out, "\n") {
+			if n := utf8.RuneCountInString(line); !wide && n > 100 {
+				t.Errorf("line %d is %d columns wide: %q", i+1, n, line)
+			}
+		}
+		// The |z| ≥ 4 row is marked, and only it.
+		if got := strings.Count(out, "!\n"); got != 1 {
+			t.Errorf("wide=%v: %d marked rows, want 1:\n%s", wide, got, out)
+		}
+		// max_queue and max_jump have no prediction: no z.
+		for _, line := range strings.Split(out, "\n") {
+			f := strings.Fields(line)
+			if len(f) > 2 && (f[1] == "max_queue" || f[2] == "max_queue") && (f[len(f)-1] != "-" || f[len(f)-2] != "-") {
+				t.Errorf("max_queue row shows a prediction or z: %q", line)
+			}
+		}
+		// Ready-to-paste replay commands of the most loaded machine.
+		for _, want := range []string{"final queue of machine 1", "desim run A3 --seed 17 --duration 300s", "desim run A3 --seed 4711 --duration 300s"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("wide=%v: output lacks %q:\n%s", wide, want, out)
+			}
+		}
+		if wide != strings.Contains(out, "(seed)") {
+			t.Errorf("wide=%v: seed columns present = %v", wide, !wide)
+		}
+	}
+}
