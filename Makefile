@@ -2,12 +2,17 @@
 GO ?= go
 BIN := bin/desim
 
-.PHONY: all build test fmt vet run reproduce bench clean figures
+.PHONY: all build install test fmt vet run reproduce bench clean figures
 
 all: build
 
 build:
 	$(GO) build -o $(BIN) ./cmd/desim
+
+# desim on PATH: installs it into $(go env GOBIN), or $(go env GOPATH)/bin
+# when GOBIN is unset; that directory must be on PATH.
+install:
+	$(GO) install ./cmd/desim
 
 # The test command CI runs (.ci/run): formatting, vet, every test with the
 # race detector; then the analysis packages built without their assembly
