@@ -36,7 +36,7 @@ func TestMachineBadInput(t *testing.T) {
 		want string
 	}{
 		{"no scenario", []string{"machine", "--id", "0", "--peers", peers, "--token", testToken}, "--scenario is required"},
-		{"unknown scenario", []string{"machine", "--id", "0", "--scenario", "nosuch", "--peers", peers, "--token", testToken}, "neither a built-in scenario"},
+		{"unknown scenario", []string{"machine", "--id", "0", "--scenario", "nosuch", "--peers", peers, "--token", testToken}, "no built-in scenario or file"},
 		{"no id", []string{"machine", "--scenario", "A3", "--peers", peers, "--token", testToken}, "--id -1 is not a machine of A3 (0..2)"},
 		{"id out of range", base("--id", "3", "--peers", peers), "--id 3 is not a machine of A3"},
 		{"no peers", base(), "--peers is required"},

@@ -438,7 +438,7 @@ func TestRealBadInput(t *testing.T) {
 	}{
 		{[]string{"real"}, "need exactly one SCENARIO"},
 		{[]string{"real", "A3", "B2"}, "need exactly one SCENARIO"},
-		{[]string{"real", "nosuch"}, "neither a built-in scenario"},
+		{[]string{"real", "nosuch"}, "no built-in scenario or file"},
 		{[]string{"real", "A3", "--speed", "0"}, "speed 0 is not in (0, 10000]"},
 		{[]string{"real", "A3", "--speed", "-3"}, "is not in (0, 10000]"},
 		{[]string{"real", "A3", "--speed", "NaN"}, "is not in (0, 10000]"},

@@ -35,7 +35,8 @@ func newScenariosCmd(e *env) *cobra.Command {
 				}
 				return tw.Flush()
 			case len(a) == 2 && a[0] == "show":
-				data, ok := scenarios.Source(a[1])
+				name, _ := scenarios.BuiltinName(a[1]) // any case
+				data, ok := scenarios.Source(name)
 				if !ok {
 					return usagef("no built-in scenario %q (see \"desim scenarios\")", a[1])
 				}

@@ -12,7 +12,7 @@ func TestValidateBadInput(t *testing.T) {
 		want string
 	}{
 		{[]string{"validate"}, "need exactly one SCENARIO"},
-		{[]string{"validate", "nosuch"}, "neither a built-in scenario"},
+		{[]string{"validate", "nosuch"}, "no built-in scenario or file"},
 		{[]string{"validate", "A3", "--seeds", "1"}, "1 simulated seeds is not in 2..1000000"},
 		{[]string{"validate", "A3", "--real-runs", "0"}, "0 real runs is not in 1..1000"},
 		{[]string{"validate", "A3", "--speed", "0"}, "is not in (0, 10000]"},
