@@ -15,13 +15,15 @@ type AtomicFile struct {
 }
 
 // CreateAtomic starts the file path under a temporary name in its
-// directory; Commit renames it into place, Abort removes it.
+// directory, ".<name>.tmp-<pid>-<random>" with this process's pid (so that
+// RemoveStaleTemp can tell a killed writer's leftovers from a live one's);
+// Commit renames it into place, Abort removes it.
 func CreateAtomic(path string) (*AtomicFile, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp*")
+	f, err := os.CreateTemp(dir, tempPrefix(base)+"*")
 	if err != nil {
 		return nil, err
 	}

@@ -133,28 +133,96 @@ func (d Dir) mkdir() (cleanup func(), err error) {
 	return func() { os.Remove(string(d)) }, nil // fails, harmlessly, when not empty
 }
 
-// Write writes a run of s into d as one result: the machines' logs, which
-// fill writes (one writer per machine) before it returns the content of
-// summary.json, then summary.json and scenario.yaml. Every file goes to a
-// temporary name first and all are renamed into place only when all are
-// complete; leftovers of an earlier run in d (logs of machines this run
-// does not have, its figure) are removed then. On any error nothing of
-// this run stays, and a directory made for it is removed.
+// WriteOptions control how a run is written into its directory; the zero
+// value is the default.
+type WriteOptions struct {
+	// Force writes the run even when its estimated size
+	// (EstimateRunBytes) is more than the free space of the directory's
+	// file system, which is otherwise bad input.
+	Force bool
+	// Warn, if not nil, receives warnings: a run above WarnBytes, one
+	// forced past the free space, temporary files of killed writers
+	// removed from the directory.
+	Warn func(msg string)
+
+	free freeFunc // the free space; nil: the file system's (tests set it)
+}
+
+func (o *WriteOptions) warn(msg string) {
+	if o.Warn != nil && msg != "" {
+		o.Warn(msg)
+	}
+}
+
+// Write writes a run of s into d as one result with the default
+// WriteOptions; see WriteWith.
+func (d Dir) Write(s *scenarios.Scenario, fill func(w *RunWriter) (summary []byte, err error)) error {
+	return d.WriteWith(s, WriteOptions{}, fill)
+}
+
+// WriteWith writes a run of s into d as one result: the machines' logs,
+// which fill writes (one writer per machine) before it returns the
+// content of summary.json, then summary.json and scenario.yaml.
+//
+// It holds d's lock (DirLockFile) throughout: a second writer of d fails
+// at once with bad input naming the holder's pid and command. Once it
+// holds the lock it removes the temporary files that killed writers left
+// in d (RemoveStaleTemp), then refuses a run whose logs would not fit on
+// the file system (EstimateRunBytes, CheckSpace) unless opt.Force.
+//
+// Every file goes to a temporary name first and all are renamed into
+// place only when all are complete, under an exclusive lock of the
+// directory that ReadRun takes shared; leftovers of an earlier run in d
+// (logs of machines this run does not have, its figure) are removed then.
+// On any error nothing of this run stays, and a directory made for it is
+// removed.
 //
 // fill may also read ScenarioTemp's file (written before fill is called),
 // as the real-socket machines do.
-func (d Dir) Write(s *scenarios.Scenario, fill func(w *RunWriter) (summary []byte, err error)) (err error) {
-	cleanup, err := d.mkdir()
+func (d Dir) WriteWith(s *scenarios.Scenario, opt WriteOptions, fill func(w *RunWriter) (summary []byte, err error)) (err error) {
+	var cleanup func()
+	var lock *fileLock
+	for try := 0; ; try++ {
+		if cleanup, err = d.mkdir(); err != nil {
+			return err
+		}
+		lock, err = lockRunDir(d)
+		// A writer that failed may have removed the directory it made
+		// between the two steps: make it again.
+		if err == nil || try == 2 || !errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+	}
 	if err != nil {
+		cleanup()
 		return err
 	}
 	var set OutputSet
 	defer func() {
 		if err != nil {
 			set.Abort()
+		}
+		lock.unlock()
+		if err != nil {
 			cleanup()
 		}
 	}()
+	if removed, size, err := RemoveStaleTemp(string(d)); err == nil && len(removed) > 0 {
+		files := "files"
+		if len(removed) == 1 {
+			files = "file"
+		}
+		opt.warn(fmt.Sprintf("removed %d temporary %s (%s) that killed writers had left in %s", len(removed), files, FormatBytes(size), d))
+	}
+	free := opt.free
+	if free == nil {
+		free = freeSpace
+	}
+	warning, err := checkRunSpace(string(d), s, opt.Force, free)
+	if err != nil {
+		return err
+	}
+	opt.warn(warning)
 	w := &RunWriter{Logs: make([]io.Writer, len(s.Machines))}
 	sf, err := set.Create(d.Scenario())
 	if err != nil {
@@ -182,6 +250,8 @@ func (d Dir) Write(s *scenarios.Scenario, fill func(w *RunWriter) (summary []byt
 		return err
 	}
 	set.RemoveOnCommit(d.stale(len(s.Machines))...)
+	unlock := lockDir(string(d), true)
+	defer unlock()
 	return set.Commit()
 }
 
@@ -221,7 +291,9 @@ type Recorded struct {
 // analysis.ReadRun reads. Malformed logs, missing files, a directory in a
 // list of files and a scenario.yaml that does not match the logs are bad
 // input (ErrInput) naming the file and line; other failures (a failing
-// disk) are not.
+// disk) are not. A run directory is read under a shared lock of the
+// directory, which Dir.WriteWith takes exclusive while it renames a new
+// run into place: ReadRun waits for that, and reads either run, whole.
 func ReadRun(paths ...string) (*Recorded, error) {
 	if len(paths) == 0 {
 		return nil, Input(errors.New("no run directory or log files given"))
@@ -231,6 +303,10 @@ func ReadRun(paths ...string) (*Recorded, error) {
 	if len(paths) == 1 {
 		if st, err := os.Stat(paths[0]); err == nil && st.IsDir() {
 			dir = Dir(paths[0])
+			// Not while a writer renames a new run into place (see
+			// Dir.WriteWith): its files and the earlier run's, never a mix.
+			unlock := lockDir(paths[0], false)
+			defer unlock()
 			if files, err = dir.Logs(); err != nil {
 				return nil, readError(err)
 			}

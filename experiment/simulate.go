@@ -188,9 +188,16 @@ func (r recordSink) Records(machine int, b []sim.Record) error {
 }
 
 // SimulateToDir runs s once with its own seed and writes the run into dir
-// (see Dir.Write): the logs, summary.json and scenario.yaml, all or none.
-func SimulateToDir(ctx context.Context, s *scenarios.Scenario, dir Dir) (sum *analysis.Summary, err error) {
-	err = dir.Write(s, func(w *RunWriter) ([]byte, error) {
+// (see Dir.WriteWith): the logs, summary.json and scenario.yaml, all or
+// none. opt, at most one, sets WriteOptions: by default a run whose
+// estimated size (EstimateRunBytes) exceeds the free space is refused as
+// bad input before anything is simulated, and warnings are dropped.
+func SimulateToDir(ctx context.Context, s *scenarios.Scenario, dir Dir, opt ...WriteOptions) (sum *analysis.Summary, err error) {
+	var o WriteOptions
+	if len(opt) > 0 {
+		o = opt[0]
+	}
+	err = dir.WriteWith(s, o, func(w *RunWriter) ([]byte, error) {
 		res, err := Simulate(ctx, s, Options{Logs: w.Logs})
 		if err != nil {
 			return nil, err

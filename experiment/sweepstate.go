@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/big"
 	"math/bits"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"desim/analysis"
 	"desim/analysis/stats"
+	"desim/internal/quote"
 	"desim/scenarios"
 	"desim/sim"
 )
@@ -117,14 +119,26 @@ func (s *SweepState) Marshal() []byte {
 	return append(b, '\n')
 }
 
+// ReadSweepState reads the state file file (see ParseSweepState); a file
+// that cannot be read is bad input too.
+func ReadSweepState(file string) (*SweepState, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, Input(err)
+	}
+	return ParseSweepState(file, data)
+}
+
 // ParseSweepState reads a state file's content; file names it in errors.
+// Values from the file are quoted in errors with at most quote.Max of
+// their bytes, however long they are.
 func ParseSweepState(file string, data []byte) (*SweepState, error) {
 	var s SweepState
 	if err := json.Unmarshal(data, &s); err != nil {
 		return nil, Inputf("%s: not a sweep state file: %w", file, err)
 	}
 	if s.Format != SweepStateFormat {
-		return nil, Inputf("%s: not a sweep state file (format %q, want %q)", file, s.Format, SweepStateFormat)
+		return nil, Inputf("%s: not a sweep state file (format %s, want %q)", file, quote.Quote(s.Format), SweepStateFormat)
 	}
 	if s.Version != SweepStateVersion {
 		return nil, Inputf("%s: sweep state version %d, this desim reads version %d", file, s.Version, SweepStateVersion)
@@ -141,28 +155,31 @@ func ParseSweepState(file string, data []byte) (*SweepState, error) {
 	}
 	for i := range s.Scenarios {
 		ss := &s.Scenarios[i]
-		sc, err := scenarios.Parse(ss.Name, []byte(ss.YAML))
+		sc, err := scenarios.Parse(shown(ss.Name), []byte(ss.YAML))
 		if err != nil {
 			return nil, Inputf("%s: scenario %d: %w", file, i, err)
 		}
+		if sc.Name != ss.Name {
+			return nil, Inputf("%s: scenario %d is named %s, but its YAML names it %s", file, i, shown(ss.Name), shown(sc.Name))
+		}
 		if Fingerprint(sc) != ss.Fingerprint {
-			return nil, Inputf("%s: scenario %s: fingerprint does not match its YAML", file, ss.Name)
+			return nil, Inputf("%s: scenario %s: fingerprint does not match its YAML", file, shown(ss.Name))
 		}
 		if len(ss.Stats) != len(sc.Machines) {
-			return nil, Inputf("%s: scenario %s: stats for %d machines, scenario has %d", file, ss.Name, len(ss.Stats), len(sc.Machines))
+			return nil, Inputf("%s: scenario %s: stats for %d machines, scenario has %d", file, shown(ss.Name), len(ss.Stats), len(sc.Machines))
 		}
 		for m := range ss.Stats {
 			if len(ss.Stats[m]) != len(analysis.Metrics) {
-				return nil, Inputf("%s: scenario %s: machine %d has %d metrics, want %d", file, ss.Name, m, len(ss.Stats[m]), len(analysis.Metrics))
+				return nil, Inputf("%s: scenario %s: machine %d has %d metrics, want %d", file, shown(ss.Name), m, len(ss.Stats[m]), len(analysis.Metrics))
 			}
 		}
 		var check Intervals
 		for _, iv := range ss.Done {
 			if iv[0] < r.From || iv[1] > r.To {
-				return nil, Inputf("%s: scenario %s: done seeds %d-%d outside %d-%d", file, ss.Name, iv[0], iv[1], r.From, r.To)
+				return nil, Inputf("%s: scenario %s: done seeds %d-%d outside %d-%d", file, shown(ss.Name), iv[0], iv[1], r.From, r.To)
 			}
 			if err := check.Add(iv[0], iv[1]); err != nil {
-				return nil, Inputf("%s: scenario %s: %w", file, ss.Name, err)
+				return nil, Inputf("%s: scenario %s: %w", file, shown(ss.Name), err)
 			}
 		}
 		ss.Done = check
@@ -170,7 +187,7 @@ func ParseSweepState(file string, data []byte) (*SweepState, error) {
 		for m := range ss.Stats {
 			for k := range ss.Stats[m] {
 				if ss.Stats[m][k].N != n {
-					return nil, Inputf("%s: scenario %s: machine %d %s counts %d runs, done seeds are %d", file, ss.Name, m, analysis.Metrics[k].Key, ss.Stats[m][k].N, n)
+					return nil, Inputf("%s: scenario %s: machine %d %s counts %d runs, done seeds are %d", file, shown(ss.Name), m, analysis.Metrics[k].Key, ss.Stats[m][k].N, n)
 				}
 			}
 		}
@@ -189,7 +206,7 @@ func SameSweep(a, b *SweepState) error {
 	}
 	for i := range a.Scenarios {
 		if a.Scenarios[i].Fingerprint != b.Scenarios[i].Fingerprint {
-			return fmt.Errorf("scenario %d differs: %s and %s (different scenario, duration or parameters)", i+1, a.Scenarios[i].Name, b.Scenarios[i].Name)
+			return fmt.Errorf("scenario %d differs: %s and %s (different scenario, duration or parameters)", i+1, shown(a.Scenarios[i].Name), shown(b.Scenarios[i].Name))
 		}
 	}
 	return nil
@@ -198,7 +215,7 @@ func SameSweep(a, b *SweepState) error {
 func names(s *SweepState) string {
 	var n []string
 	for _, x := range s.Scenarios {
-		n = append(n, x.Name)
+		n = append(n, shown(x.Name))
 	}
 	return strings.Join(n, ",")
 }
@@ -234,7 +251,7 @@ func MergeSweeps(files []string, states []*SweepState) (*SweepState, error) {
 		r, _ := s.Range()
 		for _, sc := range s.Scenarios {
 			if miss := sc.Done.Missing(r.From, r.To); len(miss) > 0 {
-				return nil, Inputf("%s is incomplete: scenario %s misses seeds %s; finish it with --resume first", files[i], sc.Name, miss)
+				return nil, Inputf("%s is incomplete: scenario %s misses seeds %s; finish it with --resume first", files[i], shown(sc.Name), shown(miss.String()))
 			}
 		}
 	}
@@ -275,27 +292,33 @@ func (s *SweepState) Output() (*stats.Output, error) {
 	return o, nil
 }
 
-// Todo returns the number of runs still to do.
+// Todo returns the number of runs still to do, or math.MaxUint64 when
+// there are more (2 scenarios of 2^64-1 seeds are 2^65-2 runs).
 func (s *SweepState) Todo() uint64 {
 	r, _ := s.Range()
 	var n uint64
 	for _, sc := range s.Scenarios {
-		n += sc.Done.Missing(r.From, r.To).Count()
+		var carry uint64
+		n, carry = bits.Add64(n, sc.Done.Missing(r.From, r.To).Count(), 0)
+		if carry != 0 {
+			return math.MaxUint64
+		}
 	}
 	return n
 }
 
-// DoneRuns returns the number of runs done.
-func (s *SweepState) DoneRuns() uint64 {
-	var n uint64
+// DoneRuns returns the number of runs done, in decimal: like TotalRuns,
+// it can pass 2^64.
+func (s *SweepState) DoneRuns() string {
+	n := new(big.Int)
 	for _, sc := range s.Scenarios {
-		n += sc.Done.Count()
+		n.Add(n, new(big.Int).SetUint64(sc.Done.Count()))
 	}
-	return n
+	return n.String()
 }
 
-// TotalRuns returns the number of runs of the whole sweep (or shard), as a
-// decimal string since it can pass 2^64.
+// TotalRuns returns the number of runs of the whole sweep (or shard), in
+// decimal since it can pass 2^64: seeds × scenarios.
 func (s *SweepState) TotalRuns() string {
 	r, _ := s.Range()
 	t := new(big.Int).SetUint64(r.Count())
@@ -342,11 +365,7 @@ func PartialPath(out string) string {
 // a state of the sweep that state describes (same scenarios, durations,
 // seeds and shard). Anything else is bad input.
 func ResumeSweep(state *SweepState, file string) (*SweepState, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, Input(err)
-	}
-	saved, err := ParseSweepState(file, data)
+	saved, err := ReadSweepState(file)
 	if err != nil {
 		return nil, err
 	}

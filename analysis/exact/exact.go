@@ -12,13 +12,15 @@
 // The value is read back with one correct rounding (to nearest, ties to
 // even).
 //
-// Imports: the standard library only.
+// Imports: the standard library and desim/internal/quote.
 package exact
 
 import (
 	"fmt"
 	"math"
 	"math/big"
+
+	"desim/internal/quote"
 )
 
 const (
@@ -158,12 +160,12 @@ func (s *Sum) UnmarshalText(b []byte) error {
 	}
 	i, ok := new(big.Int).SetString(string(b), 16)
 	if !ok {
-		return fmt.Errorf("exact: %q is not a hexadecimal integer", b)
+		return fmt.Errorf("exact: %s is not a hexadecimal integer", quote.Quote(b))
 	}
 	// The top bin (weight 2^(32·65)) holds a signed 64-bit value; keeping
 	// it below 2^62 leaves the headroom normalisation needs.
 	if i.BitLen() > (nbins-1)*binBits+62 {
-		return fmt.Errorf("exact: sum %q is out of range", b)
+		return fmt.Errorf("exact: sum %s is out of range", quote.Quote(b))
 	}
 	neg := i.Sign() < 0
 	a := new(big.Int).Abs(i)

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-
 	"github.com/spf13/cobra"
 
 	"desim/experiment"
@@ -23,11 +21,8 @@ func newMergeCmd(e *env) *cobra.Command {
 			}
 			states := make([]*experiment.SweepState, len(a))
 			for i, f := range a {
-				data, err := os.ReadFile(f)
-				if err != nil {
-					return usageError{err}
-				}
-				if states[i], err = experiment.ParseSweepState(f, data); err != nil {
+				var err error
+				if states[i], err = experiment.ReadSweepState(f); err != nil {
 					return err
 				}
 			}

@@ -58,6 +58,11 @@ func newSweepCmd(e *env) *cobra.Command {
 				}
 				scs = append(scs, s)
 			}
+			lock, err := experiment.LockSweep(out) // held until the output or the partial file is written
+			if err != nil {
+				return err
+			}
+			defer lock.Unlock()
 			state := experiment.NewSweepState(scs, seeds, shard)
 			if resume != "" {
 				if state, err = experiment.ResumeSweep(state, resume); err != nil {
@@ -76,12 +81,11 @@ func newSweepCmd(e *env) *cobra.Command {
 				if !errors.Is(runErr, experiment.ErrInterrupted) {
 					return runErr
 				}
-				partial := experiment.PartialPath(out)
-				if err := experiment.WriteFile(partial, state.Marshal()); err != nil {
-					return fmt.Errorf("interrupted, and the partial result could not be saved: %w", err)
+				msg, err := lock.SaveInterrupted(state)
+				if err != nil {
+					return err
 				}
-				fmt.Fprintf(e.stderr, "desim sweep: interrupted after %d of %s runs; saved them in %s\nresume with: %s\n",
-					state.DoneRuns(), state.TotalRuns(), partial, resumeCommand(c, a, partial))
+				fmt.Fprintf(e.stderr, "desim sweep: %s\nresume with: %s\n", msg, resumeCommand(c, a, lock.Partial()))
 				return exitError{code: exitInterrupted}
 			}
 			if progress != nil { // a terminal, without --quiet
@@ -94,9 +98,7 @@ func newSweepCmd(e *env) *cobra.Command {
 			if err := writeSweepOutput(e, state, out, asJSON, asCSV); err != nil {
 				return err // the partial file, if any, stays for another try
 			}
-			if resume != "" && filepath.Clean(resume) == filepath.Clean(experiment.PartialPath(out)) {
-				os.Remove(resume) // the result is written: the partial file has served
-			}
+			lock.Finished(resume) // the result is written: its partial file has served
 			return nil
 		}),
 	}
