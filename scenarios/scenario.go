@@ -34,6 +34,7 @@ package scenarios
 
 import (
 	"bytes"
+	"desim/internal/quote"
 	"errors"
 	"fmt"
 	"io"
@@ -346,7 +347,7 @@ func (p *parser) mapping(root *yaml.Node) *Scenario {
 		switch k.Value {
 		case "name":
 			if s.Name, err = p.str(k, v); err == nil && !namePattern.MatchString(s.Name) {
-				err = p.errf(v.Line, "name %q may only use letters, digits, '.', '_' and '-'", s.Name)
+				err = p.errf(v.Line, "name %s may only use letters, digits, '.', '_' and '-'", quote.Quote(s.Name))
 			}
 		case "description":
 			s.Description, err = p.str(k, v)
@@ -354,7 +355,7 @@ func (p *parser) mapping(root *yaml.Node) *Scenario {
 			var str string
 			if str, err = p.scalar(k, v); err == nil {
 				if s.Seed, err = strconv.ParseUint(str, 10, 64); err != nil {
-					err = p.errf(v.Line, "seed %q is not an unsigned 64-bit integer", str)
+					err = p.errf(v.Line, "seed %s is not an unsigned 64-bit integer", quote.Quote(str))
 				}
 			}
 		case "duration":
@@ -367,7 +368,7 @@ func (p *parser) mapping(root *yaml.Node) *Scenario {
 			var str string
 			if str, err = p.scalar(k, v); err == nil {
 				if s.Die, err = strconv.Atoi(str); err != nil || s.Die < 1 || s.Die > sim.MaxFaces {
-					err = p.errf(v.Line, "die %q must be a whole number of faces from the number of machines to %d", str, sim.MaxFaces)
+					err = p.errf(v.Line, "die %s must be a whole number of faces from the number of machines to %d", quote.Quote(str), sim.MaxFaces)
 				}
 			}
 			dieOK = err == nil
@@ -398,7 +399,7 @@ func (p *parser) mapping(root *yaml.Node) *Scenario {
 	suggested := map[string]bool{}
 	for _, k := range unknown {
 		near := nearestAbsent(k.Value, topKeys, seen)
-		p.add(p.errf(k.Line, "unknown key %q (known: %s)%s", k.Value, strings.Join(topKeys, ", "), didYouMean(near)))
+		p.add(p.errf(k.Line, "unknown key %s (known: %s)%s", quote.Quote(k.Value), strings.Join(topKeys, ", "), didYouMean(near)))
 		suggested[near] = true
 	}
 	if _, ok := seen["duration"]; !ok && p.opt.DefaultDuration > 0 {
@@ -517,7 +518,7 @@ func kindName(n *yaml.Node) string {
 	case yaml.MappingNode:
 		return "a mapping"
 	case yaml.ScalarNode:
-		return fmt.Sprintf("the value %q", n.Value)
+		return "the value " + quote.Quote(n.Value)
 	case yaml.AliasNode:
 		return "an alias"
 	}
@@ -555,9 +556,9 @@ func (p *parser) duration(k, v *yaml.Node) (time.Duration, error) {
 	d, err := time.ParseDuration(strings.TrimSpace(s))
 	if err != nil {
 		if _, nerr := strconv.ParseFloat(s, 64); nerr == nil {
-			return 0, p.errf(v.Line, "%s %q needs a unit, e.g. %ss or %sms", k.Value, s, s, s)
+			return 0, p.errf(v.Line, "%s %s needs a unit, e.g. %ss or %sms", k.Value, quote.Quote(s), s, s)
 		}
-		return 0, p.errf(v.Line, "%s %q is not a duration (Go syntax: 60s, 1.5s, 100us, 2m)", k.Value, s)
+		return 0, p.errf(v.Line, "%s %s is not a duration (Go syntax: 60s, 1.5s, 100us, 2m)", k.Value, quote.Quote(s))
 	}
 	return d, nil
 }
@@ -619,7 +620,7 @@ func (p *parser) machine(i int, item *yaml.Node) Machine {
 	rateSuggested := false
 	for _, mk := range unknown {
 		near := nearestAbsent(mk.Value, machineKeys, seen)
-		p.add(p.errf(mk.Line, "machine %d: unknown key %q (known: %s)%s", i, mk.Value, strings.Join(machineKeys, ", "), didYouMean(near)))
+		p.add(p.errf(mk.Line, "machine %d: unknown key %s (known: %s)%s", i, quote.Quote(mk.Value), strings.Join(machineKeys, ", "), didYouMean(near)))
 		rateSuggested = rateSuggested || near == "rate"
 	}
 	if _, ok := seen["rate"]; !ok && !rateSuggested {
@@ -635,7 +636,7 @@ func (p *parser) rate(i int, k, v *yaml.Node) (sim.Rate, error) {
 		return sim.Rate{}, err
 	}
 	if f, ferr := strconv.ParseFloat(strings.TrimLeft(s, "+-."), 64); ferr == nil && (math.IsInf(f, 0) || math.IsNaN(f)) {
-		return sim.Rate{}, p.errf(v.Line, "machine %d: rate %s must be a finite positive number of ticks per second", i, s)
+		return sim.Rate{}, p.errf(v.Line, "machine %d: rate %s must be a finite positive number of ticks per second", i, quote.Cut(s))
 	}
 	r, err := sim.ParseRate(s)
 	if err != nil {

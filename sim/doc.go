@@ -61,8 +61,9 @@
 //
 // # Imports
 //
-// sim is the bottom floor of desim: it imports the standard library only,
-// and no other desim package.
+// sim is the bottom floor of desim: it imports the standard library and
+// desim/internal/quote (for short error messages) only, and no other
+// desim package.
 package sim
 
 // ModelVersion numbers the behaviour of the model, the engine and their

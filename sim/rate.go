@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"desim/internal/quote"
 	"errors"
 	"fmt"
 	"math/big"
@@ -33,17 +34,17 @@ func ParseRate(s string) (Rate, error) {
 	}
 	r, ok := parseDecimalOrFraction(t)
 	if !ok {
-		return Rate{}, fmt.Errorf("rate %q is not a number (write ticks per second as an integer, a decimal or a fraction, e.g. 6, 2.5 or 1/3)", s)
+		return Rate{}, fmt.Errorf("rate %s is not a number (write ticks per second as an integer, a decimal or a fraction, e.g. 6, 2.5 or 1/3)", quote.Quote(s))
 	}
 	if r.Sign() <= 0 {
-		return Rate{}, fmt.Errorf("rate %s must be positive", t)
+		return Rate{}, fmt.Errorf("rate %s must be positive", quote.Cut(t))
 	}
 	if r.Cmp(new(big.Rat).SetInt64(MaxRate)) > 0 {
-		return Rate{}, fmt.Errorf("rate %s is above the maximum of %g ticks per second", t, float64(MaxRate))
+		return Rate{}, fmt.Errorf("rate %s is above the maximum of %g ticks per second", quote.Cut(t), float64(MaxRate))
 	}
 	period := new(big.Rat).Quo(big.NewRat(1e9, 1), r)
 	if !fits63(r.Num()) || !fits63(r.Denom()) || !fits63(period.Num()) || !fits63(period.Denom()) {
-		return Rate{}, fmt.Errorf("rate %s has too many digits for exact tick times; round it to at most 9 decimals", t)
+		return Rate{}, fmt.Errorf("rate %s has too many digits for exact tick times; round it to at most 9 decimals", quote.Cut(t))
 	}
 	return Rate{
 		num: r.Num().Uint64(), den: r.Denom().Uint64(),

@@ -16,7 +16,7 @@ import (
 
 func newRunCmd(e *env) *cobra.Command {
 	var seed, dur, out string
-	var quiet, plot, asJSON bool
+	var quiet, plot, asJSON, force bool
 	c := &cobra.Command{
 		Use:     "run SCENARIO",
 		Short:   "run a scenario and write its logs, summary and resolved scenario",
@@ -38,7 +38,8 @@ func newRunCmd(e *env) *cobra.Command {
 			ctx, stop := signalContext()
 			defer stop()
 			d := experiment.Dir(dir)
-			sum, err := experiment.SimulateToDir(ctx, s, d)
+			sum, err := experiment.SimulateToDir(ctx, s, d, experiment.WriteOptions{Force: force,
+				Warn: func(w string) { fmt.Fprintf(e.stderr, "desim run: warning: %s\n", w) }})
 			if err != nil {
 				if ctx.Err() != nil {
 					return exitError{exitInterrupted, errors.New("interrupted; no output was written")}
@@ -72,6 +73,7 @@ func newRunCmd(e *env) *cobra.Command {
 	f.StringVar(&seed, "seed", "", "random seed, an unsigned 64-bit integer (default: the scenario's seed)")
 	f.StringVar(&dur, "duration", "", "virtual time to run, Go duration syntax such as 60s or 10m (default: the scenario's)")
 	f.StringVar(&out, "out", "", "output directory (default: out/<name>-seed<N>, with -<duration> appended when --duration is given)")
+	f.BoolVar(&force, "force", false, "write the run even when its estimated size exceeds the free space on DIR's file system")
 	f.BoolVar(&asJSON, "json", false, "print the run's summary.json on stdout instead of the table")
 	f.BoolVar(&quiet, "quiet", false, "print only the replay command (on stderr)")
 	f.BoolVar(&plot, "plot", false, "also draw the run's figure into DIR/figure.png (see \"desim plot\")")

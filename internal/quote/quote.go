@@ -8,6 +8,7 @@ package quote
 
 import (
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -46,4 +47,20 @@ func Thousands(n uint64) string {
 		b = append(b, d[i])
 	}
 	return string(b)
+}
+
+// Cut returns s unchanged when it has at most Max bytes, for messages
+// that show a value without quotes; a longer s is cut as Quote cuts it,
+// without quotes, and followed by the number of bytes left out.
+func Cut(s string) string {
+	if len(s) <= Max {
+		return s
+	}
+	q := Quote(s)
+	body, rest, _ := strings.Cut(q, "… (and ")
+	u, err := strconv.Unquote(body)
+	if err != nil {
+		return q
+	}
+	return u + "… (and " + rest
 }

@@ -83,3 +83,14 @@ func FuzzQuote(f *testing.F) {
 		}
 	})
 }
+
+func TestCut(t *testing.T) {
+	if got := Cut("6/1"); got != "6/1" {
+		t.Errorf("Cut(short) = %q", got)
+	}
+	long := strings.Repeat("7", 100000)
+	got := Cut(long)
+	if want := strings.Repeat("7", Max) + "… (and 99,920 more bytes)"; got != want {
+		t.Errorf("Cut(long) = %q, want %q", got, want)
+	}
+}
