@@ -42,7 +42,9 @@ func listenNode(cfg realtime.Config, addr string) (*realtime.Node, error) {
 // the peers' addresses from in, connects, says so, waits for the start
 // instant, runs, streaming one tick line per record to out, and ends with
 // a done line carrying its counts. The end of in, or a stop line, stops
-// it; a stop before the start returns an error wrapping context.Canceled.
+// it; a stop before the start returns an error wrapping context.Canceled,
+// and a run that reached its end with a broken link one wrapping
+// ErrIncomplete (after the done line, which says so too).
 // Both launchers run the machines through it: the process launcher as
 // "desim machine --control", the in-process one in a goroutine.
 func ServeMachine(ctx context.Context, cfg realtime.Config, addr string, in io.Reader, out io.Writer) error {
@@ -127,7 +129,13 @@ func ServeMachine(ctx context.Context, cfg realtime.Config, addr string, in io.R
 	if err != nil {
 		return err
 	}
-	return send(realtime.Msg{Kind: realtime.Done, Stats: st})
+	if err := send(realtime.Msg{Kind: realtime.Done, Stats: st}); err != nil {
+		return err
+	}
+	if st.Completed && st.BrokenLinks > 0 {
+		return fmt.Errorf("%w: %d of machine %d's links broke", ErrIncomplete, st.BrokenLinks, cfg.ID)
+	}
+	return nil
 }
 
 // controlSink writes each record as a tick line of the control protocol.
@@ -178,7 +186,11 @@ type StandaloneResult struct {
 // without --control: it listens, connects to the peers, runs from the
 // start instant and writes its log atomically to o.Dir. An interrupted run
 // keeps its log up to the last completed tick and returns the result with
-// Stats.Completed false.
+// Stats.Completed false. A run that reached its end with a broken link (a
+// peer that died, was stopped or stopped listening) keeps its log too, and
+// returns the result with an error wrapping ErrIncomplete: a machine by
+// hand cannot see the others' outcome, so each one that took part reports
+// what its own links saw.
 func RunStandalone(ctx context.Context, s *scenarios.Scenario, cfg realtime.Config, o StandaloneOptions) (*StandaloneResult, error) {
 	nd, err := listenNode(cfg, o.Listen)
 	if err != nil {
@@ -228,7 +240,11 @@ func RunStandalone(ctx context.Context, s *scenarios.Scenario, cfg realtime.Conf
 	}
 	m := acc.Metrics(s.Rates())[cfg.ID]
 	m.Drift = 0 // meaningless without the other machines' logs
-	return &StandaloneResult{Metrics: m, Stats: st, LogPath: path}, nil
+	res := &StandaloneResult{Metrics: m, Stats: st, LogPath: path}
+	if st.Completed && st.BrokenLinks > 0 {
+		return res, fmt.Errorf("%w: %d of machine %d's links broke (see the messages above), so messages were lost; %s holds its log", ErrIncomplete, st.BrokenLinks, cfg.ID, path)
+	}
+	return res, nil
 }
 
 // flushSinks is a sink that also flushes a LogWriter, so that the log is

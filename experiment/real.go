@@ -5,10 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -56,13 +59,15 @@ type RealMachine struct {
 	Overruns     int64 `json:"overruns"`      // ticks started a whole period or more late
 	SkippedTicks int64 `json:"skipped_ticks"` // ticks skipped by those overruns
 	LostMessages int64 `json:"lost_messages"` // copies not sent: the link to the receiver was broken
+	BrokenLinks  int64 `json:"broken_links"`  // links to or from it that broke (realtime.Stats.BrokenLinks)
 }
 
 // RealSummary is a real run's summary.json: analysis.Summary's fields
 // (scenario, seed, duration_s, machines) and the run's mode, speed and
-// whether it completed. duration_s is the scenario time the run covered:
-// the scenario's duration, or for a run that did not complete the time of
-// its latest tick.
+// whether it completed: every machine reached the end of the run and no
+// link between two machines broke. duration_s is the scenario time the
+// run covered: the scenario's duration, or for a run stopped early the
+// time of its latest tick.
 type RealSummary struct {
 	Scenario  string        `json:"scenario"`
 	Seed      uint64        `json:"seed"`
@@ -100,15 +105,35 @@ type RealResult struct {
 	Interrupted bool
 }
 
+// ErrIncomplete is matched by the error of a real run that was neither
+// stopped nor lost a machine but is not whole all the same: a link
+// between two machines broke (a peer's connection closed before it
+// finished, or a write to it failed), so messages were lost.
+var ErrIncomplete = errors.New("the run is incomplete")
+
 // Err returns nil for a run that completed, the *MachineDeath of a run
-// whose machine died, and an error wrapping context.Canceled for an
-// interrupted one.
+// whose machine died, an error wrapping context.Canceled for an
+// interrupted one, and one wrapping ErrIncomplete for any other run that
+// did not complete (never nil unless Summary.Completed).
 func (r *RealResult) Err() error {
 	switch {
 	case r.Dead != nil:
 		return r.Dead
 	case r.Interrupted:
 		return fmt.Errorf("interrupted; every machine was stopped: %w", context.Canceled)
+	case r.Summary == nil:
+		return fmt.Errorf("%w: no summary", ErrIncomplete)
+	case !r.Summary.Completed:
+		var who []string
+		for _, m := range r.Summary.Machines {
+			if m.BrokenLinks > 0 {
+				who = append(who, fmt.Sprintf("machine %d: %d", m.ID, m.BrokenLinks))
+			}
+		}
+		if len(who) == 0 {
+			return fmt.Errorf("%w: not every machine reached the end of the run", ErrIncomplete)
+		}
+		return fmt.Errorf("%w: links between the machines broke (%s; see the machines' messages)", ErrIncomplete, strings.Join(who, ", "))
 	}
 	return nil
 }
@@ -317,20 +342,22 @@ func real(ctx context.Context, s *scenarios.Scenario, opt RealOptions, logs []io
 			return nil, err
 		}
 	}
-	completed := c.dead == nil && !c.interrupted
+	reachedEnd := c.dead == nil && !c.interrupted
+	whole := true
 	for _, ch := range c.children {
-		completed = completed && ch.done && ch.stats.Completed
+		reachedEnd = reachedEnd && ch.done && ch.stats.Completed
+		whole = whole && ch.stats.BrokenLinks == 0
 	}
 	sum := &RealSummary{
 		Scenario: s.Name, Seed: s.Seed, DurationS: s.Duration.Seconds(),
-		Mode: "real", Speed: opt.Speed, Completed: completed,
+		Mode: "real", Speed: opt.Speed, Completed: reachedEnd && whole,
 	}
-	if !completed {
+	if !reachedEnd {
 		sum.DurationS = float64(c.latest) / 1e9
 	}
 	for i, m := range acc.Metrics(s.Rates()) {
 		st := c.children[i].stats
-		sum.Machines = append(sum.Machines, RealMachine{MachineMetrics: m, Overruns: st.Overruns, SkippedTicks: st.Skipped, LostMessages: st.Lost})
+		sum.Machines = append(sum.Machines, RealMachine{MachineMetrics: m, Overruns: st.Overruns, SkippedTicks: st.Skipped, LostMessages: st.Lost, BrokenLinks: st.BrokenLinks})
 	}
 	return &RealResult{Summary: sum, Dead: c.dead, Interrupted: c.interrupted && c.dead == nil}, nil
 }
@@ -537,21 +564,34 @@ func (p *prefixWriter) flush() {
 }
 
 // WallTime is the wall-clock time that d of scenario time takes at speed,
-// rounded for display.
+// rounded for display. It saturates instead of overflowing: a time beyond
+// time.Duration's range (about 292 years), or a speed that is zero,
+// negative or NaN, gives the longest Duration; d ≤ 0 gives 0. (A speed
+// realtime.CheckRun accepts keeps it within realtime.MaxWallTime.)
 func WallTime(d time.Duration, speed float64) time.Duration {
-	w := time.Duration(float64(d) / speed)
-	if w >= time.Second {
-		return w.Round(100 * time.Millisecond)
+	switch {
+	case d <= 0:
+		return 0
+	case !(speed > 0): // zero, negative or NaN: it never ends
+		return math.MaxInt64
 	}
-	return w.Round(time.Millisecond)
+	w := float64(d) / speed
+	if !(w < math.MaxInt64) { // 2⁶³ ns or more
+		return math.MaxInt64
+	}
+	t := time.Duration(w)
+	if t >= time.Second {
+		return t.Round(100 * time.Millisecond)
+	}
+	return t.Round(time.Millisecond)
 }
 
 // WriteTable prints the machines' metrics as analysis.WriteTable does,
-// then their overruns, skipped ticks and lost messages.
+// then their overruns, skipped ticks, lost messages and broken links.
 func (s *RealSummary) WriteTable(w io.Writer) {
 	analysis.WriteTable(w, s.Metrics())
-	fmt.Fprintf(w, "%7s %8s %13s %13s\n", "machine", "overruns", "skipped_ticks", "lost_messages")
+	fmt.Fprintf(w, "%7s %8s %13s %13s %12s\n", "machine", "overruns", "skipped_ticks", "lost_messages", "broken_links")
 	for _, m := range s.Machines {
-		fmt.Fprintf(w, "%7d %8d %13d %13d\n", m.ID, m.Overruns, m.SkippedTicks, m.LostMessages)
+		fmt.Fprintf(w, "%7d %8d %13d %13d %12d\n", m.ID, m.Overruns, m.SkippedTicks, m.LostMessages, m.BrokenLinks)
 	}
 }

@@ -17,7 +17,7 @@ import (
 //	listening ADDR                    its listener's address, host:port
 //	connected                         every link to and from it is up
 //	tick AT CLOCK QUEUE EVENT         one per tick, as it happens
-//	done TICKS OVERRUNS SKIPPED SENT LOST RECEIVED COMPLETED
+//	done TICKS OVERRUNS SKIPPED SENT LOST RECEIVED BROKEN COMPLETED
 //
 // Parent to child:
 //
@@ -29,7 +29,9 @@ import (
 // record's, EVENT the event's token (sim.Event.AppendToken, read back by
 // sim.EventCodec.ParseToken): "i" (internal), "r" (receive), "b"
 // (broadcast) or "s<p>" (a send to peer p); the numbers of done are Stats'
-// fields (COMPLETED is 0 or 1).
+// fields (BROKEN is BrokenLinks, COMPLETED is 0 or 1; BROKEN was added
+// with version 2 of the wire protocol, when links learnt to tell a peer
+// that finished from one that broke).
 
 // Kind is the kind of a control message.
 type Kind uint8
@@ -74,7 +76,7 @@ func AppendMsg(dst []byte, m Msg) []byte {
 	case Done:
 		st := m.Stats
 		dst = append(dst, "done"...)
-		for _, v := range []int64{st.Ticks, st.Overruns, st.Skipped, st.Sent, st.Lost, st.Received, b2i(st.Completed)} {
+		for _, v := range []int64{st.Ticks, st.Overruns, st.Skipped, st.Sent, st.Lost, st.Received, st.BrokenLinks, b2i(st.Completed)} {
 			dst = append(dst, ' ')
 			dst = strconv.AppendInt(dst, v, 10)
 		}
@@ -167,10 +169,10 @@ func ParseMsg(line string, n int) (Msg, error) {
 		}
 		return Msg{Kind: Tick, Record: sim.Record{At: v[0], Clock: v[1], Queue: v[2], Event: ev}}, nil
 	case "done":
-		if len(f) != 7 {
-			return bad("want 7 numbers")
+		if len(f) != 8 {
+			return bad("want 8 numbers")
 		}
-		var v [7]int64
+		var v [8]int64
 		for i := range v {
 			x, err := natural(f[i])
 			if err != nil {
@@ -178,10 +180,10 @@ func ParseMsg(line string, n int) (Msg, error) {
 			}
 			v[i] = x
 		}
-		if v[6] > 1 {
+		if v[7] > 1 {
 			return bad("completed must be 0 or 1")
 		}
-		return Msg{Kind: Done, Stats: Stats{Ticks: v[0], Overruns: v[1], Skipped: v[2], Sent: v[3], Lost: v[4], Received: v[5], Completed: v[6] == 1}}, nil
+		return Msg{Kind: Done, Stats: Stats{Ticks: v[0], Overruns: v[1], Skipped: v[2], Sent: v[3], Lost: v[4], Received: v[5], BrokenLinks: v[6], Completed: v[7] == 1}}, nil
 	}
 	return bad("unknown message")
 }

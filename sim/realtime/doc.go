@@ -20,14 +20,30 @@
 // # Wire protocol
 //
 // A connection opens with a HelloSize-byte hello naming the sender and the
-// receiver and carrying the run's Token, then carries one FrameSize-byte
+// receiver and carrying the run's Token; the receiver answers a hello it
+// accepts with an AckSize-byte acknowledgement, and the sender counts the
+// link as up only then. The connection then carries one FrameSize-byte
 // frame per message, the clock as an int64 little-endian (the original
-// implementation's payload); see Hello and FrameReader. Every read is a
-// full read (a TCP read may return fewer bytes than asked). A connection
-// whose hello is malformed, late, addressed to another machine or carries
-// another token is closed and logged and never reaches a queue; garbage
-// (a negative or non-increasing clock) or a half frame closes that
-// connection and is logged; the machine keeps running.
+// implementation's payload), and, when the sender has finished its run,
+// EndFrame; see Hello, ReadAck and FrameReader. This is version 2 of the
+// protocol: version 1 had neither the acknowledgement nor the end frame,
+// so a sender could not tell a refused connection from an accepted one,
+// nor a receiver a finished peer from a dead one. Every read is a full
+// read (a TCP read may return fewer bytes than asked).
+//
+// A connection whose hello is malformed, late (Config.HelloTimeout, two
+// seconds), addressed to another machine or carries another token is
+// closed without an answer, and so is any connection beyond the slots for
+// connections awaiting their hello (64 in all, 8 per source address, more
+// for large runs); rejected connections are logged at most once a second,
+// with a count. A dialler retries with backoff until its hello is
+// acknowledged or the connect timeout passes. Garbage (a negative or
+// non-increasing clock) or a half frame closes that connection and is
+// logged; the machine keeps running, but a link that broke — a failed
+// write, a connection closed without the end frame, a peer not finished
+// the connect timeout plus two seconds after the end — leaves the run
+// incomplete (Stats.BrokenLinks), and the command line reports it with a
+// non-zero exit status.
 //
 // # Control protocol
 //

@@ -35,9 +35,11 @@ func FuzzDecodeHello(f *testing.F) {
 // verified for machine 0 of 3, then frames until the first error. It never
 // panics; a stream that does not open with a valid hello delivers nothing;
 // the values delivered are non-negative, strictly increasing, and exactly
-// the stream's leading whole frames.
+// the stream's leading whole frames; a clean end (io.EOF) comes only right
+// after them at an end frame, ErrNoEnd only when the stream ends there.
 func FuzzFrames(f *testing.F) {
 	f.Add(append(hello(1, 0, tok), frames(0, 1, 5)...))
+	f.Add(append(hello(1, 0, tok), ended(0, 1, 5)...))
 	f.Add(append(hello(1, 0, tok), 1, 2, 3, 4, 5))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r := bytes.NewReader(b)
@@ -49,12 +51,17 @@ func FuzzFrames(f *testing.F) {
 			return // the connection is closed: nothing is delivered
 		}
 		fr := realtime.NewFrameReader(r)
+		body := b[realtime.HelloSize:]
 		var got []int64
 		for {
 			v, err := fr.Next()
 			if err != nil {
-				if errors.Is(err, io.EOF) && (len(b)-realtime.HelloSize)%realtime.FrameSize != 0 {
-					t.Fatalf("clean EOF in the middle of a frame (%d bytes)", len(b))
+				at := realtime.FrameSize * len(got)
+				switch {
+				case errors.Is(err, io.EOF) && !bytes.HasPrefix(body[at:], realtime.EndFrame[:]):
+					t.Fatalf("clean end after %d frames without the end frame: % x", len(got), body[at:])
+				case errors.Is(err, realtime.ErrNoEnd) && len(body) != at:
+					t.Fatalf("ErrNoEnd after %d frames with %d bytes left", len(got), len(body)-at)
 				}
 				break
 			}
@@ -63,11 +70,23 @@ func FuzzFrames(f *testing.F) {
 			}
 			got = append(got, v)
 		}
-		body := b[realtime.HelloSize:]
 		for i, v := range got {
 			if want, _ := realtime.DecodeFrame(body[8*i : 8*i+8]); want != v {
 				t.Fatalf("frame %d decoded as %d, want %d", i, v, want)
 			}
+		}
+	})
+}
+
+// FuzzDecodeAck: DecodeAck never panics and accepts exactly EncodeAck's
+// bytes.
+func FuzzDecodeAck(f *testing.F) {
+	ack := realtime.EncodeAck()
+	f.Add(ack[:])
+	f.Add([]byte("DSIM\x01\x01\x00\x00"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if err := realtime.DecodeAck(b); (err == nil) != bytes.Equal(b, ack[:]) {
+			t.Fatalf("DecodeAck(% x) = %v", b, err)
 		}
 	})
 }
@@ -98,7 +117,7 @@ func FuzzParsePeers(f *testing.F) {
 // what AppendMsg writes for the message.
 func FuzzParseMsg(f *testing.F) {
 	f.Add("tick 166666666 2 0 s1")
-	f.Add("done 1 2 3 4 5 6 1")
+	f.Add("done 1 2 3 4 5 6 0 1")
 	f.Fuzz(func(t *testing.T, line string) {
 		m, err := realtime.ParseMsg(line, 3)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"net"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -21,27 +22,55 @@ const (
 	// MaxSpeed is the highest speed accepted (scenario seconds per wall
 	// second).
 	MaxSpeed = 10000
+	// MinSpeed is the lowest speed accepted: a scenario second per 1000
+	// wall seconds. Slower still is a mistyped speed, not an experiment.
+	MinSpeed = 0.001
+	// MaxWallTime is the longest wall-clock time a run may take, its
+	// duration divided by its speed: a week. A run that would take longer
+	// is refused (desim real and desim machine exit 2), so that a speed
+	// typed wrong fails at once instead of holding the machines for
+	// months, and wall-clock instants stay far inside time.Duration's
+	// range.
+	MaxWallTime = 7 * 24 * time.Hour
 	// MaxWallRate is the highest tick rate accepted for one machine in
 	// wall-clock terms, rate × speed, in ticks per second: a tick every
 	// 50 µs is about what a sleeping process can keep.
 	MaxWallRate = 20000
 	// DefaultConnectTimeout is how long Connect waits for every link.
 	DefaultConnectTimeout = 10 * time.Second
+	// DefaultHelloTimeout is how long an accepted connection may take to
+	// present its hello before it is closed: a peer sends its hello as
+	// soon as it has connected, so only a stranger holds a connection
+	// silent.
+	DefaultHelloTimeout = 2 * time.Second
+	// AckTimeout is how long a dialler waits for the acknowledgement of
+	// its hello before it closes the connection and tries again.
+	AckTimeout = 2 * time.Second
 	// MaxMachines is the most machines of a real run.
 	MaxMachines = 200
 	// minPending is the least number of connections accepted but not yet
-	// through their hello (2(N−1) when larger); further ones are closed at
-	// once.
-	minPending = 64
+	// through their hello (2(N−1) when larger), and minPendingPerSource
+	// the least number from one source address (N when larger, since the
+	// machines of a run on one host all connect from one address); further
+	// ones are closed at once.
+	minPending          = 64
+	minPendingPerSource = 8
 	// writeTimeout bounds one message write: a peer that has stopped
 	// reading for that long is treated as gone.
 	writeTimeout = 2 * time.Second
-	// dialRetry is the pause between attempts to reach a peer that is not
-	// listening yet.
-	dialRetry = 50 * time.Millisecond
+	// dialRetry is the first pause between attempts to reach a peer that
+	// is not listening yet or did not acknowledge the hello; it doubles
+	// after each attempt up to maxDialRetry.
+	dialRetry    = 50 * time.Millisecond
+	maxDialRetry = 500 * time.Millisecond
 	// drainGrace is how long a machine that has finished keeps reading
-	// after the scenario's end, waiting for its peers to finish.
-	drainGrace = time.Second
+	// after the scenario's end, waiting for its peers to finish, beyond
+	// the connect timeout (see Node.drainWait). A peer that has not
+	// finished by then counts as a broken link.
+	drainGrace = 2 * time.Second
+	// maxAcceptPause is the longest pause after a failed accept (out of
+	// file descriptors, say) before the next.
+	maxAcceptPause = time.Second
 )
 
 // Config is one machine of a real-time run.
@@ -59,21 +88,34 @@ type Config struct {
 	Token Token
 	// ConnectTimeout bounds Connect; 0 means DefaultConnectTimeout.
 	ConnectTimeout time.Duration
+	// HelloTimeout bounds how long an accepted connection may take to
+	// present its hello; 0 means DefaultHelloTimeout.
+	HelloTimeout time.Duration
 	// Logf receives diagnostics (rejected connections, bad frames, broken
-	// links), one line each without a newline; nil discards them.
+	// links), one line each without a newline; nil discards them. Rejected
+	// connections are summed up at most once a second, with a count.
 	Logf func(format string, args ...any)
 }
 
 // CheckRun reports whether a run can go in real mode at speed: at most
 // MaxMachines machines (one process and 2(N−1) connections each), a speed
-// in (0, MaxSpeed], and no machine ticking more than MaxWallRate times a
-// wall second.
+// in [MinSpeed, MaxSpeed] (0.001 to 10000 scenario seconds per wall
+// second), a wall-clock time, duration / speed, of at most MaxWallTime (a
+// week), and no machine ticking more than MaxWallRate times a wall second.
+// NaN, infinite, zero and negative speeds are refused.
 func CheckRun(run *sim.Config, speed float64) error {
 	if n := len(run.Machines); n > MaxMachines {
 		return fmt.Errorf("%d machines; real mode runs at most %d (one process and %d connections per machine)", n, MaxMachines, 2*(MaxMachines-1))
 	}
 	if math.IsNaN(speed) || speed <= 0 || speed > MaxSpeed {
-		return fmt.Errorf("speed %g is not in (0, %d]", speed, MaxSpeed)
+		return fmt.Errorf("speed %g is not in (0, %d]: give a speed from %g to %d scenario seconds per wall second", speed, MaxSpeed, MinSpeed, MaxSpeed)
+	}
+	if speed < MinSpeed {
+		return fmt.Errorf("speed %g is below the least speed, %g: give a speed from %g to %d scenario seconds per wall second", speed, MinSpeed, MinSpeed, MaxSpeed)
+	}
+	if wall := float64(run.Duration) / speed; wall > float64(MaxWallTime) {
+		return fmt.Errorf("at speed %g the run's %s of scenario time would take %.3g days of wall time; the limit is %g days (raise --speed or shorten --duration)",
+			speed, time.Duration(run.Duration), wall/float64(24*time.Hour), MaxWallTime.Hours()/24)
 	}
 	for i, m := range run.Machines {
 		if w := m.Rate.Float64() * speed; w > MaxWallRate {
@@ -85,13 +127,20 @@ func CheckRun(run *sim.Config, speed float64) error {
 
 // Stats counts what one machine did in a run.
 type Stats struct {
-	Ticks     int64 // ticks performed (= records)
-	Overruns  int64 // ticks that started when a later tick was already due
-	Skipped   int64 // ticks skipped by overruns
-	Sent      int64 // message copies written to a connection
-	Lost      int64 // message copies not written: the link to the receiver was broken
-	Received  int64 // messages read from the network (delivered to the queue or not)
-	Completed bool  // the run reached its end rather than being stopped
+	Ticks    int64 // ticks performed (= records)
+	Overruns int64 // ticks that started when a later tick was already due
+	Skipped  int64 // ticks skipped by overruns
+	Sent     int64 // message copies written to a connection
+	Lost     int64 // message copies not written: the link to the receiver was broken
+	Received int64 // messages read from the network (delivered to the queue or not)
+	// BrokenLinks counts the links to or from this machine that broke: a
+	// write that failed (Lost counts the copies it cost), and, in a run
+	// that reached its end, a peer's connection that closed without the
+	// end-of-run frame (the peer died or was stopped) or that had not
+	// ended long after the scenario's end (see Run). A run with a broken link
+	// is incomplete, even if it reached its end.
+	BrokenLinks int64
+	Completed   bool // the run reached its end rather than being stopped
 }
 
 // Node is one machine of a real-time run: a sim.Machine and its sim.Die,
@@ -128,6 +177,16 @@ type Stats struct {
 // are skipped — no record, no die roll, no delivery of their own — and the
 // next tick is the first one not yet due. Stats counts such ticks
 // (Overruns) and the ticks they skipped (Skipped).
+//
+// # Connections
+//
+// A node accepts at most max(64, 2(N−1)) connections at once that have not
+// yet presented their hello, at most max(8, N) of them from one source
+// address; further ones are closed at once, and one that has not
+// presented its hello within Config.HelloTimeout is closed then. Rejected
+// connections are logged at most once a second, with their count. A
+// dialler retries, with a pause doubling from 50 ms to 500 ms, until the
+// receiver has acknowledged its hello or the connect timeout passes.
 type Node struct {
 	cfg   Config
 	id, n int
@@ -135,24 +194,33 @@ type Node struct {
 	ln    net.Listener
 	logf  func(string, ...any)
 
-	pending chan struct{} // semaphore of connections in their hello
+	slots      *slots   // connections in their hello
+	rejects    *rateLog // rejected connections
+	acceptErrs *rateLog // failed accepts
 
-	mu       sync.Mutex
-	inbox    []int64 // received, not yet delivered, in arrival order
-	received int64
-	in       []*inLink // by sender id, nil until its hello arrives
-	inChange chan struct{}
-	conns    map[net.Conn]struct{} // every open inbound connection
-	closed   bool
+	mu            sync.Mutex
+	inbox         []int64 // received, not yet delivered, in arrival order
+	received      int64
+	in            []*inLink // by sender id, nil until a hello from it is accepted
+	inChange      chan struct{}
+	conns         map[net.Conn]struct{} // every open inbound connection
+	connectedOnce bool                  // Connect has succeeded: a live link is never replaced
+	closed        bool
 
 	out       []net.Conn // by receiver id, after Connect
 	connected bool       // Connect succeeded
 	wg        sync.WaitGroup
 }
 
+// inLink is the accepted connection from one sender; its fields after
+// done are guarded by Node.mu.
 type inLink struct {
-	conn net.Conn
-	done chan struct{} // closed when its reader returns
+	conn     net.Conn
+	done     chan struct{} // closed when its reader returns
+	frames   int64         // messages read
+	ended    bool          // its reader returned
+	finished bool          // it ended with EndFrame: the sender finished its run
+	err      error         // why it ended, if not finished
 }
 
 // Listen opens a TCP listener on addr (host:port; port 0 lets the system
@@ -182,11 +250,14 @@ func NewNode(cfg Config, ln net.Listener) (*Node, error) {
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = DefaultConnectTimeout
 	}
+	if cfg.HelloTimeout <= 0 {
+		cfg.HelloTimeout = DefaultHelloTimeout
+	}
 	cfg.Run.Machines = slices.Clone(cfg.Run.Machines)
 	nd := &Node{
 		cfg: cfg, id: cfg.ID, n: n, speed: cfg.Speed, ln: ln,
 		logf:     cfg.Logf,
-		pending:  make(chan struct{}, max(minPending, 2*(n-1))),
+		slots:    newSlots(max(minPending, 2*(n-1)), max(minPendingPerSource, n)),
 		in:       make([]*inLink, n),
 		inChange: make(chan struct{}, 1),
 		conns:    map[net.Conn]struct{}{},
@@ -195,6 +266,8 @@ func NewNode(cfg Config, ln net.Listener) (*Node, error) {
 	if nd.logf == nil {
 		nd.logf = func(string, ...any) {}
 	}
+	nd.rejects = newRateLog(nd.logf, fmt.Sprintf("machine %d: rejected a connection", nd.id), fmt.Sprintf("machine %d: rejected %%d connections", nd.id))
+	nd.acceptErrs = newRateLog(nd.logf, fmt.Sprintf("machine %d: accepting a connection failed", nd.id), fmt.Sprintf("machine %d: accepting a connection failed %%d times", nd.id))
 	nd.wg.Add(1)
 	go nd.accept()
 	return nd, nil
@@ -212,29 +285,44 @@ func (nd *Node) isClosed() bool {
 // accept accepts connections until the listener is closed.
 func (nd *Node) accept() {
 	defer nd.wg.Done()
+	pause := time.Duration(0)
 	for {
 		c, err := nd.ln.Accept()
 		if err != nil {
-			if !nd.isClosed() && !errors.Is(err, net.ErrClosed) {
-				nd.logf("machine %d: accept: %v", nd.id, err)
+			if nd.isClosed() || errors.Is(err, net.ErrClosed) {
+				return
 			}
-			return
+			// Out of file descriptors, say, in a flood of connections:
+			// pause, and accept again once it has passed.
+			nd.acceptErrs.note("", err.Error())
+			pause = min(max(2*pause, 5*time.Millisecond), maxAcceptPause)
+			time.Sleep(pause)
+			continue
 		}
-		select {
-		case nd.pending <- struct{}{}:
-		default:
-			nd.logf("machine %d: closed a connection from %s: more than %d connections are waiting for their hello", nd.id, c.RemoteAddr(), cap(nd.pending))
-			c.Close()
+		pause = 0
+		src := sourceOf(c.RemoteAddr())
+		if err := nd.slots.acquire(src); err != nil {
+			nd.rejects.note(c.RemoteAddr().String(), err.Error())
+			abort(c)
 			continue
 		}
 		if !nd.track(c) {
-			<-nd.pending
+			nd.slots.release(src)
 			c.Close()
 			return
 		}
 		nd.wg.Add(1)
-		go nd.serve(c)
+		go nd.serve(c, src)
 	}
+}
+
+// abort closes a rejected connection at once, with a reset rather than
+// the orderly close that would keep its port in TIME_WAIT here.
+func abort(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
+	c.Close()
 }
 
 // track records an open inbound connection; false if the node is closed.
@@ -255,61 +343,102 @@ func (nd *Node) untrack(c net.Conn) {
 	c.Close()
 }
 
-// serve reads one inbound connection: its hello, then its frames into the
-// inbox. A bad hello, a duplicate sender, garbage or a half frame closes
-// the connection (and is logged); nothing it sent after its last valid
-// frame reaches the queue.
-func (nd *Node) serve(c net.Conn) {
+// serve reads one inbound connection: its hello, within the hello
+// timeout, then, once the hello is accepted and acknowledged, its frames
+// into the inbox until its end frame. A bad or late hello, a duplicate
+// sender, garbage or a half frame closes the connection (and is logged);
+// nothing it sent after its last valid frame reaches the queue.
+func (nd *Node) serve(c net.Conn, src string) {
 	defer nd.wg.Done()
 	defer nd.untrack(c)
-	c.SetReadDeadline(time.Now().Add(nd.cfg.ConnectTimeout))
+	c.SetReadDeadline(time.Now().Add(nd.cfg.HelloTimeout))
 	h, err := ReadHello(c)
 	if err == nil {
 		err = h.Verify(nd.id, nd.n, nd.cfg.Token)
 	}
-	<-nd.pending
+	nd.slots.release(src)
 	if err != nil {
-		if !nd.isClosed() {
-			nd.logf("machine %d: rejected a connection from %s: %v", nd.id, c.RemoteAddr(), err)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			err = fmt.Errorf("no hello within %s", nd.cfg.HelloTimeout)
 		}
+		if !nd.isClosed() {
+			nd.rejects.note(c.RemoteAddr().String(), err.Error())
+		}
+		abort(c)
 		return
 	}
 	from := int(h.From)
 	link := &inLink{conn: c, done: make(chan struct{})}
 	defer close(link.done)
 	if !nd.register(from, link) {
-		nd.logf("machine %d: rejected a second connection claiming to be machine %d, from %s", nd.id, from, c.RemoteAddr())
+		nd.logf("machine %d: rejected a second connection claiming to be machine %d, from %s: its first one is up", nd.id, from, c.RemoteAddr())
 		return
 	}
-	c.SetReadDeadline(time.Time{})
+	ack := EncodeAck()
+	c.SetWriteDeadline(time.Now().Add(writeTimeout))
+	if _, err := c.Write(ack[:]); err != nil {
+		nd.end(link, fmt.Errorf("acknowledging its hello: %w", err))
+		return
+	}
+	c.SetDeadline(time.Time{})
 	fr := NewFrameReader(c)
 	for {
 		v, err := fr.Next()
 		if err != nil {
-			if !errors.Is(err, io.EOF) && !nd.isClosed() {
+			if errors.Is(err, ErrBadFrame) && !nd.isClosed() {
 				nd.logf("machine %d: closed the connection from machine %d: %v", nd.id, from, err)
 			}
+			nd.end(link, err)
 			return
 		}
 		nd.mu.Lock()
 		nd.inbox = append(nd.inbox, v)
 		nd.received++
+		link.frames++
 		nd.mu.Unlock()
 	}
 }
 
+// register makes l the link from machine from, unless another is up. A
+// sender dials again when the acknowledgement of its hello did not reach
+// it in time, so a link that has carried no message may be replaced by a
+// newer one from the same sender while this node is connecting, or at any
+// time once it has broken.
 func (nd *Node) register(from int, l *inLink) bool {
 	nd.mu.Lock()
 	defer nd.mu.Unlock()
-	if nd.in[from] != nil {
-		return false
+	if old := nd.in[from]; old != nil {
+		broken := old.ended && !old.finished
+		if old.frames > 0 || old.finished || nd.connectedOnce && !broken {
+			return false
+		}
+		old.conn.Close()
 	}
 	nd.in[from] = l
+	nd.changedLocked()
+	return true
+}
+
+// end records that link l's reader returned with err: io.EOF after the end
+// frame, otherwise why it broke.
+func (nd *Node) end(l *inLink, err error) {
+	nd.mu.Lock()
+	defer nd.mu.Unlock()
+	l.ended = true
+	if errors.Is(err, io.EOF) {
+		l.finished = true
+	} else {
+		l.err = err
+	}
+	nd.changedLocked()
+}
+
+// changedLocked wakes Connect to look at the inbound links again.
+func (nd *Node) changedLocked() {
 	select {
 	case nd.inChange <- struct{}{}:
 	default:
 	}
-	return true
 }
 
 // ConnectError is a Connect that did not complete: the links still missing
@@ -344,11 +473,12 @@ func (e *ConnectError) Error() string {
 }
 
 // Connect dials every other machine at peers[j] (peers lists every
-// machine's address by id; this machine's own entry is not used), retrying
-// while a peer is not listening yet, opens each connection with a hello,
-// and waits until every other machine has connected to this one with a
-// valid hello. It gives up after the configured timeout with a
-// *ConnectError.
+// machine's address by id; this machine's own entry is not used), opens
+// each connection with a hello and waits for its acknowledgement, retrying
+// with backoff while a peer is not listening yet, closes the connection
+// or does not acknowledge, and waits until every other machine has
+// connected to this one with a valid hello. It gives up after the
+// configured timeout with a *ConnectError.
 func (nd *Node) Connect(ctx context.Context, peers []string) error {
 	if len(peers) != nd.n {
 		return fmt.Errorf("%d peer addresses for %d machines", len(peers), nd.n)
@@ -396,39 +526,47 @@ func (nd *Node) Connect(ctx context.Context, peers []string) error {
 	ce.Timeout = timeout
 	ce.Canceled = ctx.Err() == context.Canceled
 	if len(ce.NoAccept) == 0 && len(ce.NoDial) == 0 {
+		nd.mu.Lock()
+		nd.connectedOnce = true
+		nd.mu.Unlock()
 		nd.connected = true
 		return nil
 	}
 	return &ce
 }
 
+// missingIn returns the peers with no inbound link: none accepted yet, or
+// only one that ended before it carried anything (its sender will dial
+// again if it did not get the acknowledgement, or has given up). A link
+// that carried messages, or finished, was up: if it broke, Run reports it.
 func (nd *Node) missingIn() []int {
 	nd.mu.Lock()
 	defer nd.mu.Unlock()
 	var m []int
 	for j, l := range nd.in {
-		if j != nd.id && l == nil {
+		if j != nd.id && (l == nil || l.ended && !l.finished && l.frames == 0) {
 			m = append(m, j)
 		}
 	}
 	return m
 }
 
-// dial connects to machine j at addr, retrying until ctx ends, and sends
-// the hello.
+// dial connects to machine j at addr and has its hello acknowledged,
+// retrying with backoff until ctx ends.
 func (nd *Node) dial(ctx context.Context, j int, addr string) (net.Conn, error) {
 	var d net.Dialer
 	var last error
+	pause := dialRetry
 	for {
 		c, err := d.DialContext(ctx, "tcp", addr)
-		if err == nil {
-			hello := Hello{From: uint32(nd.id), To: uint32(j), Token: nd.cfg.Token}.Encode()
-			c.SetWriteDeadline(time.Now().Add(writeTimeout))
-			if _, err := c.Write(hello[:]); err != nil {
-				c.Close()
-				return nil, fmt.Errorf("sending the hello: %w", err)
+		switch {
+		case errors.Is(err, syscall.ECONNRESET):
+			err = errRefused // accepted and closed before the dial returned
+		case err == nil:
+			if err = nd.greet(ctx, c, j); err == nil {
+				return c, nil
 			}
-			return c, nil
+			c.Close()
 		}
 		if ctx.Err() == nil || last == nil {
 			last = err
@@ -440,9 +578,39 @@ func (nd *Node) dial(ctx context.Context, j int, addr string) (net.Conn, error) 
 				last = op.Err
 			}
 			return nil, fmt.Errorf("no connection (%w)", last)
-		case <-time.After(dialRetry):
+		case <-time.After(pause):
 		}
+		pause = min(2*pause, maxDialRetry)
 	}
+}
+
+// greet sends the hello on c, a new connection to machine j, and waits
+// for its acknowledgement, at most AckTimeout and not beyond ctx.
+func (nd *Node) greet(ctx context.Context, c net.Conn, j int) error {
+	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Now()) })
+	deadline := time.Now().Add(AckTimeout)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
+		deadline = dl
+	}
+	c.SetDeadline(deadline)
+	hello := Hello{From: uint32(nd.id), To: uint32(j), Token: nd.cfg.Token}.Encode()
+	_, err := c.Write(hello[:])
+	switch {
+	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE):
+		err = errRefused // closed even before the hello was out
+	case err != nil:
+		err = fmt.Errorf("sending the hello: %w", err)
+	default:
+		err = ReadAck(c)
+	}
+	if !stop() && err == nil {
+		// ctx ended meanwhile: the connection's deadline is being set.
+		err = ctx.Err()
+	}
+	if err == nil {
+		c.SetDeadline(time.Time{})
+	}
+	return err
 }
 
 // Flusher is implemented by sinks that buffer: Run calls Flush before it
@@ -457,11 +625,15 @@ func (nd *Node) wall(scen int64) time.Duration {
 
 // Run runs the machine from the wall-clock instant start (see Node for the
 // timing rules) until the end of the run or until ctx is cancelled, handing
-// each tick's record to sink as a batch of one. At the end it closes its
-// connections to the peers and, unless stopped, keeps reading theirs until
-// they have finished too (at most until the scenario's end plus a second),
-// so that no peer writes to a closed connection. It returns the sink's
-// first error, or sim.ErrQueueLimit.
+// each tick's record to sink as a batch of one. At the end of a run that
+// reached it, it sends each peer the end frame and closes its connections,
+// and keeps reading the peers' until they have sent theirs (at most until
+// the scenario's end plus the connect timeout plus two seconds: see
+// drainWait), so that no peer writes to a closed connection; a stopped run
+// just closes them. Stats tells
+// whether the run reached its end (Completed) and how many of its links
+// broke (BrokenLinks, each logged): the run is whole only with both. It
+// returns the sink's first error, or sim.ErrQueueLimit.
 func (nd *Node) Run(ctx context.Context, start time.Time, sink sim.Sink) (Stats, error) {
 	var st Stats
 	if !nd.connected {
@@ -542,19 +714,66 @@ func (nd *Node) Run(ctx context.Context, start time.Time, sink sim.Sink) (Stats,
 		}
 	}
 	// Tell the peers we are done, then wait for them to be done too.
+	finished := st.Completed && err == nil
 	for j, c := range nd.out {
-		if c != nil {
-			c.Close()
-			nd.out[j] = nil
+		if c == nil {
+			continue
+		}
+		if finished && !broken[j] {
+			c.SetWriteDeadline(time.Now().Add(writeTimeout))
+			if _, werr := c.Write(EndFrame[:]); werr != nil {
+				broken[j] = true
+				nd.logf("machine %d: the link to machine %d broke at the end of the run (%v)", nd.id, j, werr)
+			}
+		}
+		c.Close()
+		nd.out[j] = nil
+	}
+	for _, b := range broken {
+		if b {
+			st.BrokenLinks++
 		}
 	}
-	if st.Completed && err == nil {
-		nd.drain(ctx, t0.Add(nd.wall(end)+drainGrace))
+	if finished {
+		stopped := nd.drain(ctx, t0.Add(nd.wall(end)+nd.drainWait()))
+		st.BrokenLinks += nd.brokenIn(!stopped)
 	}
 	nd.mu.Lock()
 	st.Received = nd.received
 	nd.mu.Unlock()
 	return st, err
+}
+
+// drainWait is how long after the scenario's end a machine waits for its
+// peers to finish. Machines that share a start instant finish together,
+// but without one (desim machine without --start-at) each starts when its
+// own links are up, which may be up to the connect timeout apart: every
+// machine's Connect ends between the moment the last one to start
+// listens and the connect timeout after.
+func (nd *Node) drainWait() time.Duration { return nd.cfg.ConnectTimeout + drainGrace }
+
+// brokenIn counts and logs the inbound links that broke: those that ended
+// without the end frame and, if waited, those that have not ended.
+func (nd *Node) brokenIn(waited bool) int64 {
+	var msgs []string
+	nd.mu.Lock()
+	for j, l := range nd.in {
+		switch {
+		case j == nd.id:
+		case l == nil:
+			msgs = append(msgs, fmt.Sprintf("machine %d: machine %d never connected", nd.id, j))
+		case l.finished:
+		case l.ended:
+			msgs = append(msgs, fmt.Sprintf("machine %d: the link from machine %d broke: %v", nd.id, j, l.err))
+		case waited:
+			msgs = append(msgs, fmt.Sprintf("machine %d: machine %d had not finished its run %s after the scenario's end; stopped waiting for it", nd.id, j, nd.drainWait()))
+		}
+	}
+	nd.mu.Unlock()
+	for _, m := range msgs {
+		nd.logf("%s", m)
+	}
+	return int64(len(msgs))
 }
 
 // lateTicks returns how many ticks after tick k are already due at now
@@ -630,8 +849,8 @@ func (nd *Node) send(st *Stats, broken []bool, j int, v int64) {
 }
 
 // drain waits until every inbound connection has ended, ctx is done or the
-// deadline passes.
-func (nd *Node) drain(ctx context.Context, deadline time.Time) {
+// deadline passes; it reports whether ctx stopped it.
+func (nd *Node) drain(ctx context.Context, deadline time.Time) (stopped bool) {
 	nd.mu.Lock()
 	links := slices.Clone(nd.in)
 	nd.mu.Unlock()
@@ -644,11 +863,12 @@ func (nd *Node) drain(ctx context.Context, deadline time.Time) {
 		select {
 		case <-l.done:
 		case <-ctx.Done():
-			return
+			return true
 		case <-timer.C:
-			return
+			return false
 		}
 	}
+	return false
 }
 
 // Close closes the listener and every connection and waits for the
@@ -672,5 +892,7 @@ func (nd *Node) Close() error {
 		}
 	}
 	nd.wg.Wait()
+	nd.rejects.flush()
+	nd.acceptErrs.flush()
 	return err
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"net"
 	"strings"
 	"sync"
@@ -262,8 +264,8 @@ func TestRunLoopback(t *testing.T) {
 				if receives > stats[i].Received {
 					t.Errorf("machine %d logged %d receives of %d messages", i, receives, stats[i].Received)
 				}
-				if stats[i].Lost != 0 {
-					t.Errorf("machine %d lost %d messages", i, stats[i].Lost)
+				if stats[i].Lost != 0 || stats[i].BrokenLinks != 0 {
+					t.Errorf("machine %d lost %d messages, %d broken links", i, stats[i].Lost, stats[i].BrokenLinks)
 				}
 				if first := c.cfg.Machines[i].Start; sinks[i].recs[0].At < first {
 					t.Errorf("machine %d: first tick at %d ns, before its start %d", i, sinks[i].recs[0].At, first)
@@ -277,12 +279,14 @@ func TestRunLoopback(t *testing.T) {
 }
 
 // fakePeer plays machine id of a run for the node under test: it accepts
-// the node's connection and records the values it sends, and it dials the
-// node with a hello (and whatever the test writes after it).
+// the node's connection, acknowledges its hello and records the values it
+// sends and how the stream ended, and it dials the node with a hello (and
+// whatever the test writes after it).
 type fakePeer struct {
 	ln   net.Listener
 	mu   sync.Mutex
 	got  []int64
+	end  error // the frame reader's last error: io.EOF after the end frame
 	done chan struct{}
 	out  net.Conn
 }
@@ -304,10 +308,17 @@ func newFakePeer(t *testing.T) *fakePeer {
 		if _, err := realtime.ReadHello(c); err != nil {
 			return
 		}
+		ack := realtime.EncodeAck()
+		if _, err := c.Write(ack[:]); err != nil {
+			return
+		}
 		fr := realtime.NewFrameReader(c)
 		for {
 			v, err := fr.Next()
 			if err != nil {
+				p.mu.Lock()
+				p.end = err
+				p.mu.Unlock()
 				return
 			}
 			p.mu.Lock()
@@ -337,6 +348,16 @@ func (p *fakePeer) dial(t *testing.T, addr string, from, to uint32, extra []byte
 	}
 }
 
+// finish ends the fake's connection to the node as a peer that finished
+// its run does: the end frame, then close.
+func (p *fakePeer) finish(t *testing.T) {
+	t.Helper()
+	if _, err := p.out.Write(realtime.EndFrame[:]); err != nil {
+		t.Fatal(err)
+	}
+	p.out.Close()
+}
+
 // The node drives the same machine and die as the simulator: with
 // messages only from fake peers, its log is a reference sim.Machine fed
 // the same messages and the faces of sim.NewDie(seed, 0, R), and every
@@ -354,8 +375,9 @@ func TestSameMachineAndDie(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := &recorder{}
-	p1.out.Close() // the peers finish at once; the node must not wait for them
-	p2.out.Close()
+	// The peers finish at once; the node must not wait for them.
+	p1.finish(t)
+	p2.finish(t)
 	st, err := nd.Run(context.Background(), time.Now(), rec) // timing-ok
 	if err != nil {
 		t.Fatal(err)
@@ -365,6 +387,17 @@ func TestSameMachineAndDie(t *testing.T) {
 	checkLog(t, cfg, 0, rec.recs, st)
 	if st.Received != 2 {
 		t.Errorf("received %d messages, want 2", st.Received)
+	}
+	if st.BrokenLinks != 0 {
+		t.Errorf("%d broken links, want none:\n%s", st.BrokenLinks, l.text())
+	}
+	for j, p := range []*fakePeer{p1, p2} {
+		p.mu.Lock()
+		end := p.end
+		p.mu.Unlock()
+		if !errors.Is(end, io.EOF) {
+			t.Errorf("machine %d's connection from the node ended with %v, want the end frame", j+1, end)
+		}
 	}
 
 	ref := sim.NewMachine(0, 3)
@@ -410,20 +443,25 @@ func TestSameMachineAndDie(t *testing.T) {
 	}
 }
 
-// A peer that sends garbage or half a frame loses its connection; what it
-// sent before reaches the queue, nothing after, and the machine runs to
-// the end.
+// A peer that sends garbage or half a frame loses its connection at once
+// (and it is logged); what it sent before reaches the queue, nothing after,
+// and the machine runs to the end, but with a broken link. So does a peer
+// whose connection ends without the end frame, which is logged at the end
+// of the run.
 func TestInboundFaults(t *testing.T) {
 	cases := []struct {
-		name    string
-		stream  []byte
-		want    []int64 // values delivered
-		wantLog string
+		name      string
+		stream    []byte
+		want      []int64 // values delivered
+		wantLog   string  // logged before the run
+		endLog    string  // logged by the end of the run
+		brokenLen int64
 	}{
-		{"5 bytes then hang up", append(frames(5, 9), 1, 2, 3, 4, 5), []int64{5, 9}, "half frame: 5 of 8 bytes"},
-		{"negative clock", frames(5, -1, 20), []int64{5}, "never negative"},
-		{"clock out of order", frames(5, 3, 20), []int64{5}, "clock 3 after 5"},
-		{"clean", frames(5, 6), []int64{5, 6}, ""},
+		{"5 bytes then hang up", append(frames(5, 9), 1, 2, 3, 4, 5), []int64{5, 9}, "half frame: 5 of 8 bytes", "the link from machine 1 broke: half frame", 1},
+		{"negative clock", frames(5, -2, 20), []int64{5}, "never negative", "the link from machine 1 broke: garbage frame", 1},
+		{"clock out of order", frames(5, 3, 20), []int64{5}, "clock 3 after 5", "the link from machine 1 broke: garbage frame", 1},
+		{"no end frame", frames(5, 6), []int64{5, 6}, "", "the link from machine 1 broke: the connection closed before its sender finished its run", 1},
+		{"clean", ended(5, 6), []int64{5, 6}, "", "", 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -465,8 +503,14 @@ func TestInboundFaults(t *testing.T) {
 					t.Errorf("receive %d: clock %d, below the message %d + 1", k, got[k]+1, v)
 				}
 			}
-			if c.wantLog == "" && l.text() != "" {
-				t.Errorf("a clean peer caused log lines:\n%s", l.text())
+			if st.BrokenLinks != c.brokenLen {
+				t.Errorf("%d broken links, want %d", st.BrokenLinks, c.brokenLen)
+			}
+			switch text := l.text(); {
+			case c.endLog == "" && text != "":
+				t.Errorf("a clean peer caused log lines:\n%s", text)
+			case !strings.Contains(text, c.endLog):
+				t.Errorf("log lacks %q:\n%s", c.endLog, text)
 			}
 		})
 	}
@@ -493,7 +537,7 @@ func TestStrayClients(t *testing.T) {
 		{"http request", []byte("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"), true, "not a desim connection"},
 		{"duplicate of machine 1", append(hello(1, 0, tok), frames(1000, 2000)...), true, "second connection claiming to be machine 1"},
 		{"addressed to machine 2", append(hello(1, 2, tok), frames(1000)...), true, "addressed to machine 2"},
-		{"silent", nil, false, "i/o timeout"},
+		{"silent", nil, false, "no hello within 2s"},
 	}
 	var conns []net.Conn
 	var mu sync.Mutex
@@ -537,6 +581,9 @@ func TestStrayClients(t *testing.T) {
 		if stats[i].Received != want {
 			t.Errorf("machine %d received %d messages, its peers sent %d (a stray's frames got in?)", i, stats[i].Received, want)
 		}
+		if stats[i].BrokenLinks != 0 {
+			t.Errorf("machine %d: %d broken links: a stray broke a real link", i, stats[i].BrokenLinks)
+		}
 	}
 	for _, r := range sinks[0].recs {
 		if r.Clock >= 1000 {
@@ -564,6 +611,10 @@ func TestConnectFailures(t *testing.T) {
 	}{
 		{"peer not listening", closedAddr, false, "machine 1 at 127.0.0.1:"},
 		{"peer never dials back", func(t *testing.T) string { return newFakePeer(t).ln.Addr().String() }, false, "machine 1 never connected to this one"},
+		// A version 1 peer, or one too busy to read the hello: the link is
+		// not up until the hello is acknowledged.
+		{"peer never acknowledges", func(t *testing.T) string { return silentListener(t, false) }, false, "machine 1 at 127.0.0.1:"},
+		{"peer closes after the handshake", func(t *testing.T) string { return silentListener(t, true) }, false, "without acknowledging the hello"},
 		{"stopped", closedAddr, true, "stopped while connecting"},
 	}
 	for _, c := range cases {
@@ -593,6 +644,42 @@ func TestConnectFailures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// silentListener accepts connections and never answers them: it keeps
+// them open, or closes each at once.
+func silentListener(t *testing.T, closeAtOnce bool) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			if closeAtOnce {
+				c.Close()
+				continue
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return ln.Addr().String()
 }
 
 // A listening address already taken is reported as such.
@@ -647,7 +734,7 @@ func TestOverrun(t *testing.T) {
 	if err := nd.Connect(context.Background(), []string{nd.Addr(), p.ln.Addr().String()}); err != nil {
 		t.Fatal(err)
 	}
-	p.out.Close()
+	p.finish(t)
 	rec := &recorder{}
 	// The sink stalls the machine for 5 periods after its 10th tick, so the
 	// 11th starts when at least 4 later ticks are due.
@@ -679,14 +766,66 @@ func TestOverrun(t *testing.T) {
 	}
 }
 
+// CheckRun: a speed in [MinSpeed, MaxSpeed], a wall time (duration /
+// speed) of at most MaxWallTime, no machine beyond MaxWallRate, at most
+// MaxMachines; each refusal says what to change.
 func TestCheckRun(t *testing.T) {
-	cfg := runConfig(10, 10, "6", "6", "1")
-	for _, c := range []struct {
+	cfg := runConfig(10, 10, "6", "6", "1") // 10 s of scenario time, 6 ticks/s at most
+	week := runConfig(10, 0, "1", "1")
+	week.Duration = int64(realtime.MaxWallTime) // a week of scenario time
+	long := runConfig(10, 0, "1")
+	long.Duration = math.MaxInt64 // about 292 years
+	many := runConfig(10, 1)
+	for range realtime.MaxMachines + 1 {
+		many.Machines = append(many.Machines, sim.MachineConfig{Rate: sim.MustRate("1")})
+	}
+	most := many
+	most.Machines = many.Machines[:realtime.MaxMachines]
+	below := math.Nextafter(realtime.MinSpeed, 0)
+	above := math.Nextafter(realtime.MaxSpeed, math.Inf(1))
+	cases := []struct {
+		name  string
+		cfg   sim.Config
 		speed float64
-		ok    bool
-	}{{1, true}, {20, true}, {0.5, true}, {3000, true}, {0, false}, {-1, false}, {4000, false}, {20000, false}} {
-		if err := realtime.CheckRun(&cfg, c.speed); (err == nil) != c.ok {
-			t.Errorf("speed %g: %v", c.speed, err)
+		want  string // "" for accepted
+	}{
+		{"speed 1", cfg, 1, ""},
+		{"speed 20", cfg, 20, ""},
+		{"speed 0.5", cfg, 0.5, ""},
+		{"speed 3000", cfg, 3000, ""},
+		{"fastest machine at the wall-rate limit", cfg, realtime.MaxWallRate / 6, ""},
+		{"fastest machine beyond the wall-rate limit", cfg, math.Nextafter(realtime.MaxWallRate/6.0, 1e9), "the limit is 20000 (lower --speed)"},
+		{"speed 4000", cfg, 4000, "would tick 24000 times a wall second"},
+		{"MaxSpeed", runConfig(10, 10, "1"), realtime.MaxSpeed, ""},
+		{"just above MaxSpeed", runConfig(10, 10, "1"), above, "is not in (0, 10000]"},
+		{"speed 20000", cfg, 20000, "is not in (0, 10000]"},
+		{"+Inf", cfg, math.Inf(1), "speed +Inf is not in (0, 10000]"},
+		{"-Inf", cfg, math.Inf(-1), "speed -Inf is not in (0, 10000]"},
+		{"NaN", cfg, math.NaN(), "speed NaN is not in (0, 10000]"},
+		{"0", cfg, 0, "speed 0 is not in (0, 10000]: give a speed from 0.001 to 10000"},
+		{"-0", cfg, math.Copysign(0, -1), "is not in (0, 10000]"},
+		{"-1", cfg, -1, "speed -1 is not in (0, 10000]"},
+		{"MinSpeed", cfg, realtime.MinSpeed, ""},
+		{"just below MinSpeed", cfg, below, "is below the least speed, 0.001"},
+		{"1e-12, the issue's", cfg, 1e-12, "is below the least speed"},
+		{"smallest float", cfg, math.SmallestNonzeroFloat64, "is below the least speed"},
+		{"a week of wall time", week, 1, ""},
+		{"a week and 1 ns of wall time", func() sim.Config { c := week; c.Duration++; return c }(), 1, "would take 7 days of wall time; the limit is 7 days (raise --speed or shorten --duration)"},
+		{"a week at speed 0.5", week, 0.5, "would take 14 days"},
+		{"10 s at MinSpeed: 10000 s", cfg, realtime.MinSpeed, ""},
+		{"10 min at MinSpeed: 6.9 days", runConfig(10, 600, "1"), realtime.MinSpeed, ""},
+		{"11 min at MinSpeed: 7.6 days", runConfig(10, 660, "1"), realtime.MinSpeed, "would take 7.64 days"},
+		{"292 years at MaxSpeed", long, realtime.MaxSpeed, "2562047h47m16.854775807s of scenario time would take 10.7 days of wall time"},
+		{"MaxMachines", most, 1, ""},
+		{"MaxMachines + 1", many, 1, "201 machines; real mode runs at most 200"},
+	}
+	for _, c := range cases {
+		err := realtime.CheckRun(&c.cfg, c.speed)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v, want accepted", c.name, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
 		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"syscall"
 )
 
 // TokenSize is the length of a run's token in bytes (128 bits).
@@ -45,26 +47,50 @@ func ParseToken(s string) (Token, error) {
 // Equal compares two tokens in constant time.
 func (t Token) Equal(u Token) bool { return subtle.ConstantTimeCompare(t[:], u[:]) == 1 }
 
-// The wire format. A connection carries messages from one machine (the
-// sender, which dialled) to another (the receiver, which listened). It
-// opens with one hello frame of HelloSize bytes:
+// The wire format, version 2. A connection carries messages from one
+// machine (the sender, which dialled) to another (the receiver, which
+// listened). It opens with one hello frame of HelloSize bytes:
 //
 //	offset  size  field
 //	0       4     magic "DSIM"
-//	4       1     protocol version, 1
+//	4       1     protocol version, 2
 //	5       3     zero
 //	8       4     sender's machine id, uint32 little-endian
 //	12      4     receiver's machine id, uint32 little-endian
 //	16      16    the run's token
 //
-// and then carries one FrameSize-byte frame per message: the sender's
-// logical clock as an int64, little-endian (the original implementation's
-// payload). Nothing else is ever sent, and nothing is sent back.
+// The receiver answers a hello it accepts (its token, ids and version
+// right, and no other live connection from that sender) with one
+// acknowledgement of AckSize bytes, the only bytes that ever travel from
+// receiver to sender:
+//
+//	offset  size  field
+//	0       4     magic "DSIM"
+//	4       1     protocol version, 2
+//	5       1     1: the hello is accepted
+//	6       2     zero
+//
+// A hello it refuses gets no answer: the receiver closes the connection.
+// So a sender knows its link is up only when the acknowledgement has come;
+// a connection closed before it, or no acknowledgement within AckTimeout,
+// means "try again" (see Node.Connect).
+//
+// Then the connection carries one FrameSize-byte frame per message: the
+// sender's logical clock as an int64, little-endian (the original
+// implementation's payload). A sender that reaches the end of its run
+// writes one last frame, EndFrame (all bits set, −1 as an int64, which no
+// clock can be), before it closes: a connection that closes without it
+// broke, because its sender died or was stopped. Version 1 had neither the
+// acknowledgement nor the end frame.
 const (
 	HelloSize       = 32
+	AckSize         = 8
 	FrameSize       = 8
-	ProtocolVersion = 1
+	ProtocolVersion = 2
 )
+
+// EndFrame is the last frame of a connection whose sender finished its run.
+var EndFrame = [FrameSize]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
 
 var magic = [4]byte{'D', 'S', 'I', 'M'}
 
@@ -142,6 +168,58 @@ func ReadHello(r io.Reader) (Hello, error) {
 	return DecodeHello(b[:])
 }
 
+// ackAccepted is the acknowledgement's status byte.
+const ackAccepted = 1
+
+// EncodeAck returns the acknowledgement of an accepted hello.
+func EncodeAck() [AckSize]byte {
+	var b [AckSize]byte
+	copy(b[0:4], magic[:])
+	b[4] = ProtocolVersion
+	b[5] = ackAccepted
+	return b
+}
+
+// DecodeAck checks an acknowledgement: exactly AckSize bytes with the
+// magic, this protocol version, the accepted status and zero padding.
+func DecodeAck(b []byte) error {
+	switch {
+	case len(b) != AckSize:
+		return fmt.Errorf("acknowledgement is %d bytes, want %d", len(b), AckSize)
+	case [4]byte(b[0:4]) != magic:
+		return errors.New("the answer to the hello is not a desim acknowledgement (is a desim machine listening there?)")
+	case b[4] != ProtocolVersion:
+		return fmt.Errorf("the peer speaks protocol version %d, this desim version %d (run the same desim on every machine)", b[4], ProtocolVersion)
+	case b[5] != ackAccepted || b[6]|b[7] != 0:
+		return fmt.Errorf("malformed acknowledgement % x", b)
+	}
+	return nil
+}
+
+// errRefused is the error of a hello whose connection was closed instead
+// of acknowledged.
+var errRefused = errors.New("the peer closed the connection without acknowledging the hello (it refused it, see its log, or had too many connections waiting)")
+
+// ReadAck reads the acknowledgement of a hello with a full read and checks
+// it. A connection closed before it means the receiver refused the hello,
+// or had too many connections waiting for theirs.
+func ReadAck(r io.Reader) error {
+	var b [AckSize]byte
+	if k, err := io.ReadFull(r, b[:]); err != nil {
+		if k == 0 && (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)) {
+			return errRefused
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return fmt.Errorf("closed after %d of the acknowledgement's %d bytes", k, AckSize)
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return errors.New("no acknowledgement of the hello in time")
+		}
+		return fmt.Errorf("reading the acknowledgement: %w", err)
+	}
+	return DecodeAck(b[:])
+}
+
 // EncodeFrame returns the frame of a message carrying clock value v.
 func EncodeFrame(v int64) [FrameSize]byte {
 	var b [FrameSize]byte
@@ -149,15 +227,32 @@ func EncodeFrame(v int64) [FrameSize]byte {
 	return b
 }
 
+// ErrBadFrame is matched (errors.Is) by the errors of DecodeFrame and
+// FrameReader.Next that say a stream broke the protocol: a half frame, a
+// negative or non-increasing clock.
+var ErrBadFrame = errors.New("bad frame")
+
+// ErrNoEnd is FrameReader.Next's error for a stream that ended cleanly
+// between two frames but without EndFrame: its sender did not finish its
+// run (it died, or was stopped).
+var ErrNoEnd = errors.New("the connection closed before its sender finished its run (no end-of-run frame)")
+
+// badFrame is an error matching ErrBadFrame.
+type badFrame string
+
+func (e badFrame) Error() string        { return string(e) }
+func (e badFrame) Is(target error) bool { return target == ErrBadFrame }
+
 // DecodeFrame decodes one message frame: exactly FrameSize bytes holding a
-// logical clock value, which cannot be negative.
+// logical clock value, which cannot be negative (EndFrame is not a
+// message: FrameReader handles it).
 func DecodeFrame(b []byte) (int64, error) {
 	if len(b) != FrameSize {
-		return 0, fmt.Errorf("frame is %d bytes, want %d", len(b), FrameSize)
+		return 0, badFrame(fmt.Sprintf("frame is %d bytes, want %d", len(b), FrameSize))
 	}
 	v := int64(binary.LittleEndian.Uint64(b))
 	if v < 0 {
-		return 0, fmt.Errorf("garbage frame %x: a logical clock is never negative", b)
+		return 0, badFrame(fmt.Sprintf("garbage frame %x: a logical clock is never negative", b))
 	}
 	return v, nil
 }
@@ -170,33 +265,43 @@ func DecodeFrame(b []byte) (int64, error) {
 type FrameReader struct {
 	r    io.Reader
 	prev int64
+	end  bool
 	buf  [FrameSize]byte
 }
 
 // NewFrameReader returns a FrameReader reading r.
 func NewFrameReader(r io.Reader) *FrameReader { return &FrameReader{r: r, prev: -1} }
 
-// Next returns the next message's clock value. At a clean end of the stream
-// (between two frames) it returns io.EOF; a half frame, a negative value or
-// a value out of order is an error describing it, after which the
-// connection must be closed.
+// Next returns the next message's clock value. After EndFrame it returns
+// io.EOF (and reads no further); a stream that ends between two frames
+// without it is ErrNoEnd; a half frame, a negative value or a value out of
+// order is an error matching ErrBadFrame; an error of the underlying
+// reader is returned as it is. After any error the connection must be
+// closed.
 func (f *FrameReader) Next() (int64, error) {
+	if f.end {
+		return 0, io.EOF
+	}
 	k, err := io.ReadFull(f.r, f.buf[:])
 	if err != nil {
 		if k == 0 && errors.Is(err, io.EOF) {
-			return 0, io.EOF
+			return 0, ErrNoEnd
 		}
 		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return 0, fmt.Errorf("half frame: %d of %d bytes, then the connection closed", k, FrameSize)
+			return 0, badFrame(fmt.Sprintf("half frame: %d of %d bytes, then the connection closed", k, FrameSize))
 		}
 		return 0, err
+	}
+	if f.buf == EndFrame {
+		f.end = true
+		return 0, io.EOF
 	}
 	v, err := DecodeFrame(f.buf[:])
 	if err != nil {
 		return 0, err
 	}
 	if v <= f.prev {
-		return 0, fmt.Errorf("garbage frame: clock %d after %d (a sender's clock values must increase)", v, f.prev)
+		return 0, badFrame(fmt.Sprintf("garbage frame: clock %d after %d (a sender's clock values must increase)", v, f.prev))
 	}
 	f.prev = v
 	return v, nil

@@ -36,8 +36,8 @@ func TestDecodeHello(t *testing.T) {
 	if err != nil || h.From != 2 || h.To != 1 || h.Token != tok {
 		t.Fatalf("DecodeHello(Encode) = %+v, %v", h, err)
 	}
-	if string(good[:4]) != "DSIM" || good[4] != 1 {
-		t.Errorf("hello starts % x, want the magic DSIM and version 1", good[:5])
+	if string(good[:4]) != "DSIM" || good[4] != 2 {
+		t.Errorf("hello starts % x, want the magic DSIM and version 2", good[:5])
 	}
 	mod := func(i int, b byte) []byte {
 		c := bytes.Clone(good)
@@ -54,7 +54,8 @@ func TestDecodeHello(t *testing.T) {
 		{"long", append(bytes.Clone(good), 0), "33 bytes"},
 		{"bad magic", mod(0, 'X'), "not a desim connection"},
 		{"http", []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n12345"), "not a desim connection"},
-		{"version 2", mod(4, 2), "protocol version 2"},
+		{"version 1 (no acknowledgement, no end frame)", mod(4, 1), "protocol version 1, this desim speaks version 2"},
+		{"version 3", mod(4, 3), "protocol version 3"},
 		{"padding", mod(6, 1), "padding"},
 	}
 	for _, c := range cases {
@@ -127,23 +128,33 @@ func (o oneByte) Read(p []byte) (int, error) {
 	return o.r.Read(p[:1])
 }
 
-// FrameReader: full reads, clean EOF only between frames, and the values
-// of one connection strictly increase and are never negative.
+// ended is frames(vs...) followed by the end frame.
+func ended(vs ...int64) []byte { return append(frames(vs...), realtime.EndFrame[:]...) }
+
+// FrameReader: full reads, a clean end (io.EOF) only at the end frame,
+// ErrNoEnd for a stream that stops between frames without it, and the
+// values of one connection strictly increase and are never negative.
 func TestFrameReader(t *testing.T) {
 	cases := []struct {
 		name    string
 		in      []byte
 		want    []int64
-		wantErr string // "" for a clean EOF
+		wantErr string // "" for a clean end
+		bad     bool   // the error matches ErrBadFrame
 	}{
-		{"empty", nil, nil, ""},
-		{"three", frames(0, 1, 7), []int64{0, 1, 7}, ""},
-		{"large", frames(1<<62, 1<<62+1), []int64{1 << 62, 1<<62 + 1}, ""},
-		{"half frame", append(frames(3), 1, 2, 3, 4, 5), []int64{3}, "half frame: 5 of 8 bytes"},
-		{"one byte", []byte{9}, nil, "half frame: 1 of 8 bytes"},
-		{"negative", frames(1, -5), []int64{1}, "never negative"},
-		{"repeated", frames(4, 4), []int64{4}, "clock 4 after 4"},
-		{"decreasing", frames(10, 2, 30), []int64{10}, "clock 2 after 10"},
+		{"empty, ended", ended(), nil, "", false},
+		{"three, ended", ended(0, 1, 7), []int64{0, 1, 7}, "", false},
+		{"large, ended", ended(1<<62, 1<<62+1), []int64{1 << 62, 1<<62 + 1}, "", false},
+		{"bytes after the end frame are not read", append(ended(3), 1, 2, 3), []int64{3}, "", false},
+		{"empty, no end frame", nil, nil, "before its sender finished its run", false},
+		{"three, no end frame", frames(0, 1, 7), []int64{0, 1, 7}, "before its sender finished its run", false},
+		{"half frame", append(frames(3), 1, 2, 3, 4, 5), []int64{3}, "half frame: 5 of 8 bytes", true},
+		{"half end frame", append(frames(3), realtime.EndFrame[:7]...), []int64{3}, "half frame: 7 of 8 bytes", true},
+		{"one byte", []byte{9}, nil, "half frame: 1 of 8 bytes", true},
+		{"negative", frames(1, -5), []int64{1}, "never negative", true},
+		{"another negative", frames(1, -2), []int64{1}, "never negative", true},
+		{"repeated", frames(4, 4), []int64{4}, "clock 4 after 4", true},
+		{"decreasing", frames(10, 2, 30), []int64{10}, "clock 2 after 10", true},
 	}
 	for _, c := range cases {
 		for _, frag := range []bool{false, true} {
@@ -168,10 +179,22 @@ func TestFrameReader(t *testing.T) {
 				if !errors.Is(err, io.EOF) {
 					t.Errorf("%s: error %v, want io.EOF", c.name, err)
 				}
+				if _, again := fr.Next(); !errors.Is(again, io.EOF) {
+					t.Errorf("%s: Next after the end frame: %v, want io.EOF again", c.name, again)
+				}
 			} else if err == nil || errors.Is(err, io.EOF) || !strings.Contains(err.Error(), c.wantErr) {
 				t.Errorf("%s: error %v, want one containing %q", c.name, err, c.wantErr)
 			}
+			if errors.Is(err, realtime.ErrBadFrame) != c.bad {
+				t.Errorf("%s: error %v matches ErrBadFrame: %v, want %v", c.name, err, !c.bad, c.bad)
+			}
+			if c.wantErr != "" && !c.bad && !errors.Is(err, realtime.ErrNoEnd) {
+				t.Errorf("%s: error %v, want ErrNoEnd", c.name, err)
+			}
 		}
+	}
+	if realtime.EndFrame != realtime.EncodeFrame(-1) {
+		t.Errorf("EndFrame is % x, want the int64 -1, which no clock can be", realtime.EndFrame)
 	}
 	if _, err := realtime.DecodeFrame(make([]byte, 7)); err == nil {
 		t.Error("DecodeFrame accepted 7 bytes")
@@ -182,6 +205,55 @@ func TestFrameReader(t *testing.T) {
 	// Little-endian, as the original sent it.
 	if f := realtime.EncodeFrame(0x0102); f != [8]byte{2, 1} {
 		t.Errorf("EncodeFrame(0x0102) = % x, want little-endian", f)
+	}
+}
+
+// The acknowledgement round-trips and every malformed one is refused with
+// a message saying why; ReadAck tells a refused hello (the connection
+// closed) from a stranger's answer.
+func TestAck(t *testing.T) {
+	good := realtime.EncodeAck()
+	if err := realtime.DecodeAck(good[:]); err != nil {
+		t.Fatalf("DecodeAck(EncodeAck) = %v", err)
+	}
+	if string(good[:4]) != "DSIM" || good[4] != realtime.ProtocolVersion || good[5] != 1 || len(good) != realtime.AckSize {
+		t.Errorf("ack % x, want DSIM, the version, 1 and padding", good)
+	}
+	mod := func(i int, b byte) []byte {
+		c := bytes.Clone(good[:])
+		c[i] = b
+		return c
+	}
+	for _, c := range []struct {
+		name string
+		in   []byte
+		want string
+	}{
+		{"short", good[:7], "7 bytes"},
+		{"long", append(bytes.Clone(good[:]), 0), "9 bytes"},
+		{"http", []byte("HTTP/1.1"), "not a desim acknowledgement"},
+		{"old version", mod(4, 1), "protocol version 1"},
+		{"status", mod(5, 0), "malformed"},
+		{"padding", mod(7, 1), "malformed"},
+	} {
+		if err := realtime.DecodeAck(c.in); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
+		}
+	}
+	for _, c := range []struct {
+		in   []byte
+		want string
+	}{
+		{nil, "closed the connection without acknowledging the hello"},
+		{good[:3], "after 3 of the acknowledgement's 8 bytes"},
+		{[]byte("HTTP/1.1 400 Bad Request"), "not a desim acknowledgement"},
+	} {
+		if err := realtime.ReadAck(bytes.NewReader(c.in)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ReadAck(%q): error %v, want one containing %q", c.in, err, c.want)
+		}
+	}
+	if err := realtime.ReadAck(oneByte{bytes.NewReader(good[:])}); err != nil {
+		t.Errorf("ReadAck of a fragmented ack: %v", err)
 	}
 }
 
@@ -268,7 +340,7 @@ func TestControlRoundTrip(t *testing.T) {
 		{Kind: realtime.Tick, Record: sim.Record{At: 0, Clock: 1, Queue: 3, Event: sim.Receive}},
 		{Kind: realtime.Tick, Record: sim.Record{At: 1 << 60, Clock: 1 << 40, Queue: 1 << 20, Event: sim.Broadcast}},
 		{Kind: realtime.Tick, Record: sim.Record{At: 5, Clock: 9, Event: sim.Internal}},
-		{Kind: realtime.Done, Stats: realtime.Stats{Ticks: 360, Overruns: 2, Skipped: 3, Sent: 100, Lost: 1, Received: 99, Completed: true}},
+		{Kind: realtime.Done, Stats: realtime.Stats{Ticks: 360, Overruns: 2, Skipped: 3, Sent: 100, Lost: 1, Received: 99, BrokenLinks: 1, Completed: true}},
 		{Kind: realtime.Done, Stats: realtime.Stats{}},
 		{Kind: realtime.Peers, Peers: []string{"127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3"}},
 		{Kind: realtime.Start, Start: 1700000000123456789},
@@ -291,7 +363,7 @@ func TestControlRoundTrip(t *testing.T) {
 	bad := []string{
 		"", "hello", "listening", "listening a b", "connected x", "connected ", "stop now",
 		"tick 1 2 3", "tick 1 2 3 x", "tick -1 2 3 i", "tick 1 2 3 s2", "tick 1 2 3 s", "tick 01 2 3 i",
-		"tick 1 2 3 s-1", "tick 1 2 3 i ", "done 1 2 3 4 5 6", "done 1 2 3 4 5 6 2", "start", "start x",
+		"tick 1 2 3 s-1", "tick 1 2 3 i ", "done 1 2 3 4 5 6", "done 1 2 3 4 5 6 1", "done 1 2 3 4 5 6 7 2", "done 1 2 3 4 5 6 -7 1", "start", "start x",
 		"peers a:1,b:2", "peers a:1,b:2,c:3 d", "tick 99999999999999999999 1 1 i",
 	}
 	for _, line := range bad {
