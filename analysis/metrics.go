@@ -26,7 +26,7 @@ type MachineMetrics struct {
 	MaxQueue     int64   `json:"max_queue"`     // largest logged queue length
 	ClockSlope   float64 `json:"clock_slope"`   // OLS slope of clock against time, ticks per second
 	QueueSlope   float64 `json:"queue_slope"`   // OLS slope of queue length against time, messages per second
-	Drift        float64 `json:"drift"`         // ClockSlope minus the run's largest ClockSlope (≤ 0)
+	Drift        float64 `json:"drift"`         // ClockSlope minus the run's largest rate (see Drift)
 	MeanJump     float64 `json:"mean_jump"`     // mean difference between consecutive logged clocks
 	MaxJump      int64   `json:"max_jump"`      // largest difference between consecutive logged clocks
 }
@@ -140,8 +140,18 @@ var (
 		Doc: "OLS slope of the queue length against time", column: 11,
 		real:    func(m *MachineMetrics) float64 { return m.QueueSlope },
 		predict: func(p *MachinePrediction, _ *Horizon) float64 { return p.QueueSlope }}
+	// Drift is a machine's clock slope minus the largest rate among the
+	// run's machines: the fastest clock's long-run slope, which no clock
+	// outgrows in the long run (a Lamport clock counts the longest chain
+	// of events, and every link of a chain is a tick of some machine). It
+	// is measured against a fixed number, not against the largest
+	// measured clock slope: the maximum of several noisy slopes is biased
+	// upward, and would show drift where there is none. It is 0 for a
+	// machine that keeps up with the fastest clock, negative for one that
+	// falls behind, and can be slightly positive in a short run (a clock
+	// that started late and caught up).
 	Drift = &Metric{Key: "drift", Unit: "clock/s", Kind: KindSlope, Resolution: ResolutionRate,
-		Doc: "clock_slope minus the run's largest clock_slope (≤ 0)", column: 8,
+		Doc: "clock_slope minus the run's largest rate (the fastest clock's long-run slope)", column: 8,
 		real:    func(m *MachineMetrics) float64 { return m.Drift },
 		predict: func(p *MachinePrediction, _ *Horizon) float64 { return p.Drift }}
 	MeanJump = &Metric{Key: "mean_jump", Unit: "clock", Kind: KindRatio, Resolution: ResolutionMean,
@@ -243,7 +253,7 @@ type Accumulator struct {
 
 type machineAcc struct {
 	st         kernel.State // sums, last clock, maxima and counts
-	t0         int64
+	t0, tLast  int64        // times of the first and the last tick
 	firstClock int64
 	lastQueue  int64
 }
@@ -278,10 +288,23 @@ func (m *machineAcc) add(b []sim.Record) {
 	}
 	m.st.Add(b, m.t0)
 	m.lastQueue = b[len(b)-1].Queue
+	m.tLast = b[len(b)-1].At
+}
+
+// tickRate returns the machine's measured tick rate per second, (ticks −
+// 1) / (last tick time − first), or 0 without two ticks at distinct times.
+func (m *machineAcc) tickRate() float64 {
+	if n := m.st.N(); n > 1 && m.tLast > m.t0 {
+		return float64(n-1) * 1e9 / float64(m.tLast-m.t0)
+	}
+	return 0
 }
 
 // Metrics returns the metrics of every machine; rates[i] fills Rate (rates
-// may be nil). Drift is computed across the machines of the run.
+// may be nil). Drift is each machine's clock slope minus the largest rate
+// of the run: of rates[i], or where rates is nil or rates[i] is 0 (not
+// known), of the machine's tick rate measured from its first and last
+// tick times.
 func (a *Accumulator) Metrics(rates []float64) []MachineMetrics {
 	return a.MetricsTo(make([]MachineMetrics, a.n), rates)
 }
@@ -290,7 +313,17 @@ func (a *Accumulator) Metrics(rates []float64) []MachineMetrics {
 // machines), without allocating; it returns out[:n].
 func (a *Accumulator) MetricsTo(out []MachineMetrics, rates []float64) []MachineMetrics {
 	out = out[:a.n]
-	best := 0.0
+	fastest := 0.0
+	for i := range a.ms {
+		r := 0.0
+		if rates != nil {
+			r = rates[i]
+		}
+		if r <= 0 {
+			r = a.ms[i].tickRate()
+		}
+		fastest = max(fastest, r)
+	}
 	for i := range a.ms {
 		st := &a.ms[i].st
 		internals, receives := st.Count(kernel.ClassInternal), st.Count(kernel.ClassReceive)
@@ -316,13 +349,8 @@ func (a *Accumulator) MetricsTo(out []MachineMetrics, rates []float64) []Machine
 		if mm.Ticks > 1 {
 			mm.MeanJump = float64(st.Last()-a.ms[i].firstClock) / float64(mm.Ticks-1)
 		}
-		if i == 0 || mm.ClockSlope > best {
-			best = mm.ClockSlope
-		}
+		mm.Drift = mm.ClockSlope - fastest
 		out[i] = mm
-	}
-	for i := range out {
-		out[i].Drift = out[i].ClockSlope - best
 	}
 	return out
 }

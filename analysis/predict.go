@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"math"
+	"slices"
 	"sort"
 )
 
@@ -17,7 +18,7 @@ type MachinePrediction struct {
 	InternalRate float64 `json:"internal_rate"` // s·(R−N)/R
 	QueueSlope   float64 `json:"queue_slope"`   // max(0, λ − r): growth of the queue, messages per second
 	ClockSlope   float64 `json:"clock_slope"`   // c: growth of the logical clock, per second
-	Drift        float64 `json:"drift"`         // c minus the largest c (≤ 0)
+	Drift        float64 `json:"drift"`         // c minus the largest rate (≤ 0)
 }
 
 // Predict is a mean-field (fluid) model of the scale model with the given
@@ -50,7 +51,9 @@ type MachinePrediction struct {
 // queue in order, so the message it takes at time t was sent at time
 // r_i·t/λ_i, and c_i = max(r_i, c_in·r_i/λ_i). These refer to each other;
 // they are iterated from c_i = r_i until nothing changes. drift is c_i
-// minus the largest c_j (≤ 0).
+// minus the largest rate (the largest c_j is the largest rate: the
+// fastest machine keeps its own rate, and no c_i exceeds the largest
+// c_in), as the metric drift is measured.
 //
 // The model is a fluid approximation: it ignores the randomness of sends
 // and the start-up transient. Near ρ = 1 the queue of a real run wanders
@@ -105,13 +108,12 @@ func Predict(rates []float64, die int) []MachinePrediction {
 			break
 		}
 	}
-	best := math.Inf(-1)
+	fastest := slices.Max(rates)
 	for i := range out {
-		out[i].ClockSlope = c[i]
-		best = math.Max(best, c[i])
-	}
-	for i := range out {
-		out[i].Drift = out[i].ClockSlope - best
+		// c_i ≤ the largest rate exactly; the iteration's products may
+		// round a hair above it.
+		out[i].ClockSlope = math.Min(c[i], fastest)
+		out[i].Drift = out[i].ClockSlope - fastest
 	}
 	return out
 }
