@@ -58,16 +58,16 @@ func newRealCmd(e *env) *cobra.Command {
 			}
 			speed := experiment.FormatSpeed(opt.Speed)
 			if !quiet {
-				if res.Summary.Completed {
-					fmt.Fprintf(e.stdout, "%s, seed %d, %s of scenario time, real mode at speed %s\n", s.Name, s.Seed, scenarios.FormatDuration(s.Duration), speed)
-				} else {
-					fmt.Fprintf(e.stdout, "%s, seed %d, real mode at speed %s, stopped after %.1fs of the %s of scenario time\n", s.Name, s.Seed, speed, res.Summary.DurationS, scenarios.FormatDuration(s.Duration))
+				how := fmt.Sprintf("%s of scenario time", scenarios.FormatDuration(s.Duration))
+				if res.Summary.DurationS < s.Duration.Seconds() {
+					how = fmt.Sprintf("stopped after %.1fs of the %s", res.Summary.DurationS, how)
 				}
+				fmt.Fprintf(e.stdout, "%s, seed %d, %s, real mode at speed %s\n", s.Name, s.Seed, how, speed)
 				res.Summary.WriteTable(e.stdout)
-				fmt.Fprintf(e.stdout, "wrote %s\n", filepath.Join(dir, "{machine-*.csv,summary.json,scenario.yaml}"))
-				fmt.Fprintf(e.stdout, "simulate the same scenario and seed: desim run %s\n", d.Scenario())
+				fmt.Fprintf(e.stderr, "wrote %s\n", filepath.Join(dir, "{machine-*.csv,summary.json,scenario.yaml}"))
+				fmt.Fprintf(e.stderr, "simulate the same scenario and seed: %s\n", command("run", d.Scenario()))
 			}
-			fmt.Fprintf(e.stdout, "replay: desim real %s --speed %s\n", d.Scenario(), speed)
+			fmt.Fprintf(e.stderr, "replay: %s\n", command("real", d.Scenario(), "--speed", speed))
 			if err := res.Err(); err != nil {
 				return fmt.Errorf("%w; %s holds every machine's log up to its last completed tick and the summary of what ran", err, dir)
 			}

@@ -235,8 +235,8 @@ func TestRealProcesses(t *testing.T) {
 				if code := p.wait(t); code != 0 {
 					t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, p.stdout, p.stderr)
 				}
-				if !strings.Contains(p.stdout.String(), "replay: desim real "+filepath.Join(dir, "scenario.yaml")+" --speed 20\n") {
-					t.Errorf("no replay command in:\n%s", p.stdout)
+				if !strings.Contains(p.stderr.String(), " real "+filepath.Join(dir, "scenario.yaml")+" --speed 20\n") || !strings.Contains(p.stderr.String(), "replay: ") {
+					t.Errorf("no replay command in:\n%s", p.stderr)
 				}
 				s := readRealSummary(t, dir)
 				if !s.Completed || s.Mode != "real" || s.Speed != 20 || s.DurationS != 60 || len(s.Machines) != 3 {
