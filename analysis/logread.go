@@ -12,7 +12,9 @@ import (
 	"desim/sim"
 )
 
-// Log is a run's logs read into memory.
+// Log is a run's logs read into memory: 32 bytes a line. StreamRun reads
+// the same logs in bounded memory, for metrics and figures of runs of any
+// length.
 type Log struct {
 	Files    []string       // one file per machine, in machine order
 	Machines [][]sim.Record // each machine's records; At is ns since the earliest line of the run
@@ -202,39 +204,83 @@ func readFile(path string, names *eventTable) ([]sim.Record, error) {
 
 // readLog appends the records of the log in r to dst.
 func readLog(r io.Reader, name string, names *eventTable, dst []sim.Record) ([]sim.Record, error) {
-	br := bufio.NewReaderSize(r, 64<<10) // holds any line of MaxLineLen
-	prev := int64(-1)
-	for line := 1; ; line++ {
-		b, err := br.ReadSlice('\n')
+	s := newLogScanner(r, name, names)
+	for !s.eof {
+		if len(dst) == cap(dst) {
+			// Full: one more line, if there is one, appended as
+			// append grows a slice.
+			var one [1]sim.Record
+			n, err := s.next(one[:])
+			if err != nil {
+				return nil, err
+			}
+			dst = append(dst, one[:n]...)
+			continue
+		}
+		n, err := s.next(dst[len(dst):cap(dst)])
+		if err != nil {
+			return nil, err
+		}
+		dst = dst[:len(dst)+n]
+	}
+	return dst, nil
+}
+
+// logScanner parses one machine's log into records, a batch at a time:
+// ReadRun's reader and StreamRun's. Every line is a record, so the k-th
+// record read is on line k.
+type logScanner struct {
+	br    bufio.Reader
+	name  string // file name, in errors
+	names *eventTable
+	line  int   // lines read
+	prev  int64 // time of the previous line, -1 before the first
+	eof   bool  // the input has ended
+}
+
+func newLogScanner(r io.Reader, name string, names *eventTable) logScanner {
+	// The buffer holds any line of MaxLineLen.
+	return logScanner{br: *bufio.NewReaderSize(r, 64<<10), name: name, names: names, prev: -1}
+}
+
+// next parses lines into buf until it is full or the input ends (then
+// eof is set), and returns the number of records parsed. An empty input
+// and any malformed line are a *LogError.
+func (s *logScanner) next(buf []sim.Record) (int, error) {
+	n := 0
+	for n < len(buf) && !s.eof {
+		line := s.line + 1
+		b, err := s.br.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
-			return nil, &LogError{File: name, Line: line, Msg: fmt.Sprintf("line is longer than %d bytes", MaxLineLen)}
+			return n, &LogError{File: s.name, Line: line, Msg: fmt.Sprintf("line is longer than %d bytes", MaxLineLen)}
 		}
 		if err != nil && err != io.EOF {
-			return nil, fmt.Errorf("%s:%d: %w", name, line, err)
+			return n, fmt.Errorf("%s:%d: %w", s.name, line, err)
 		}
 		if len(b) == 0 { // end of input
 			if line == 1 {
-				return nil, &LogError{File: name, Line: 1, Msg: "empty file: no log lines"}
+				return n, &LogError{File: s.name, Line: 1, Msg: "empty file: no log lines"}
 			}
-			return dst, nil
+			s.eof = true
+			break
 		}
 		if len(b) > MaxLineLen {
-			return nil, &LogError{File: name, Line: line, Msg: fmt.Sprintf("line is longer than %d bytes", MaxLineLen)}
+			return n, &LogError{File: s.name, Line: line, Msg: fmt.Sprintf("line is longer than %d bytes", MaxLineLen)}
 		}
-		var rec sim.Record
-		if msg := parseLine(b, names, &rec); msg != "" {
-			return nil, &LogError{File: name, Line: line, Msg: msg}
+		rec := &buf[n]
+		if msg := parseLine(b, s.names, rec); msg != "" {
+			return n, &LogError{File: s.name, Line: line, Msg: msg}
 		}
-		if rec.At < prev {
-			return nil, &LogError{File: name, Line: line, Msg: fmt.Sprintf("time %s s is before the previous line's %s s",
-				sim.AppendSeconds(nil, rec.At), sim.AppendSeconds(nil, prev))}
+		if rec.At < s.prev {
+			return n, &LogError{File: s.name, Line: line, Msg: fmt.Sprintf("time %s s is before the previous line's %s s",
+				sim.AppendSeconds(nil, rec.At), sim.AppendSeconds(nil, s.prev))}
 		}
-		prev = rec.At
-		dst = append(dst, rec)
-		if err == io.EOF {
-			return dst, nil
-		}
+		s.prev = rec.At
+		s.line = line
+		n++
+		s.eof = err == io.EOF
 	}
+	return n, nil
 }
 
 // parseLine parses one line (with its newline, if any) into rec and

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -148,4 +150,66 @@ func roundHalfEven(r *big.Rat) *big.Int {
 		}
 	}
 	return q
+}
+
+// FuzzStreamRun reads arbitrary bytes as a run's log files (one per
+// NUL-separated part) with ReadRun and with StreamRun, which must agree:
+// the same error, or the same records and a Scan that describes them,
+// every clock decrease found at its line.
+func FuzzStreamRun(f *testing.F) {
+	f.Add([]byte("internal,0.000000000,0,1\nsend 0  ,0.166666666,0,2\n\x00receive ,0.5,3,9\n\x00send 0+1,1678246660.1234567,0,1\n"))
+	f.Add([]byte("internal,0.5,0,7\r\ninternal,0.6,2,3\ninternal,0.6,1,3\n\x00internal,0.1,0,1"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		files := fuzzFiles(data)
+		if files == nil {
+			return
+		}
+		dir := t.TempDir()
+		paths := make([]string, len(files))
+		for i, b := range files {
+			paths[i] = filepath.Join(dir, fmt.Sprintf("m%d.csv", i))
+			if err := os.WriteFile(paths[i], b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		l, err := ReadRun(paths...)
+		got := make(logRecorder, len(paths))
+		sc, serr := StreamRun(got, paths...)
+		if err != nil || serr != nil {
+			if err == nil || serr == nil || err.Error() != serr.Error() {
+				t.Fatalf("ReadRun: %v; StreamRun: %v", err, serr)
+			}
+			return
+		}
+		if sc.Offset != l.Offset {
+			t.Fatalf("offset %d, ReadRun's %d", sc.Offset, l.Offset)
+		}
+		var decreases []string
+		for i, recs := range got {
+			m := MachineScan{Ticks: int64(len(recs)), First: recs[0].At, Last: recs[len(recs)-1].At}
+			for k := range recs {
+				r := recs[k]
+				m.MaxClock, m.MaxQueue = max(m.MaxClock, r.Clock), max(m.MaxQueue, r.Queue)
+				if k > 0 && r.Clock < recs[k-1].Clock {
+					m.ClockDecreases++
+					decreases = append(decreases, fmt.Sprintf("%s:%d: logical clock %d is below the previous line's %d", paths[i], k+1, r.Clock, recs[k-1].Clock))
+				}
+				recs[k].At -= sc.Offset
+			}
+			if sc.Machines[i] != m {
+				t.Fatalf("machine %d: %+v, want %+v", i, sc.Machines[i], m)
+			}
+		}
+		if !reflect.DeepEqual([][]sim.Record(got), l.Machines) {
+			t.Fatal("records streamed differ from ReadRun's")
+		}
+		if len(sc.ClockDecreases) != min(len(decreases), MaxClockDecreases) {
+			t.Fatalf("%d decreases listed, want %d of %d", len(sc.ClockDecreases), min(len(decreases), MaxClockDecreases), len(decreases))
+		}
+		for k, e := range sc.ClockDecreases {
+			if !strings.HasPrefix(e.Error(), decreases[k]) {
+				t.Fatalf("decrease %q, want %q", e, decreases[k])
+			}
+		}
+	})
 }

@@ -276,6 +276,10 @@ func TestReadRunErrors(t *testing.T) {
 			if got := err.Error(); !strings.HasPrefix(got, want) {
 				t.Errorf("error:\n  got  %s\n  want %s", got, want)
 			}
+			// StreamRun reports the same error.
+			if _, serr := StreamRun(nil, args...); serr == nil || serr.Error() != err.Error() || !errors.As(serr, &le) {
+				t.Errorf("StreamRun: %v, want ReadRun's error %v", serr, err)
+			}
 		})
 	}
 }
@@ -293,6 +297,16 @@ func TestReadRunMissingPath(t *testing.T) {
 	}
 	if _, err := ReadRun(); err == nil {
 		t.Error("no arguments: no error")
+	}
+	// StreamRun, the same.
+	if _, err := StreamRun(nil, filepath.Join(dir, "nope")); !errors.Is(err, os.ErrNotExist) || !errors.As(err, &pe) || pe.Op != "stat" {
+		t.Errorf("StreamRun, missing file: %v, want a not-exist error from stat", err)
+	}
+	if _, err := StreamRun(nil, filepath.Join(dir, "a.csv"), filepath.Join(dir, "b.csv")); !errors.Is(err, os.ErrNotExist) || !errors.As(err, &pe) || pe.Op != "open" {
+		t.Errorf("StreamRun, missing files: %v, want a not-exist error from open", err)
+	}
+	if _, err := StreamRun(nil); err == nil {
+		t.Error("StreamRun, no arguments: no error")
 	}
 }
 
@@ -454,7 +468,9 @@ func TestSyntheticLogMetrics(t *testing.T) {
 	// a ±1 zigzag whose fitted slope is exactly 8 per second only in the
 	// limit; compute its OLS slope directly.
 	want[1].ClockSlope = olsSlope(t, l.Machines[1])
-	want[0].Drift = want[0].ClockSlope - want[1].ClockSlope
+	// Drift is against the largest rate, 4, not the largest clock slope.
+	want[0].Drift = want[0].ClockSlope - 4
+	want[1].Drift = want[1].ClockSlope - 4
 	for i := range want {
 		got := ms[i]
 		if !metricsClose(got, want[i]) {

@@ -65,10 +65,10 @@ func WriteFigure(path string, fig *figure.Figure) error {
 	return WriteFile(path, data)
 }
 
-// Plot draws the figure of the run in d, reading its logs back, to
-// d.Figure().
+// Plot draws the figure of the run in d, streaming its logs back (see
+// StreamRun), to d.Figure().
 func (d Dir) Plot() error {
-	r, err := ReadRun(string(d))
+	r, err := StreamRun(string(d))
 	if err != nil {
 		return err
 	}

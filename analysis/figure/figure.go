@@ -47,6 +47,10 @@ type Figure struct {
 	// Duration is the length of the run in ns, the end of the time axis;
 	// 0 when unknown, and then the time axis ends at the last record.
 	Duration int64
+	// Source, when not nil, supplies the series' records, and their
+	// Records are not used: a run too long to hold is drawn by streaming
+	// its logs (see Source).
+	Source Source
 }
 
 // Series is one machine's line in a Figure.
@@ -56,7 +60,8 @@ type Series struct {
 	// shown in the legend; "" when unknown.
 	Rate string
 	// Records are the machine's ticks in time order; At is in ns since the
-	// start of the run, and is drawn in seconds.
+	// start of the run, and is drawn in seconds. A Figure with a Source
+	// does not use them.
 	Records []sim.Record
 }
 
@@ -96,7 +101,9 @@ func WriteFigure(w io.Writer, f *Figure, format string) error {
 	switch format {
 	case "png":
 		c := vgimg.NewWith(vgimg.UseWH(FigureWidth, FigureHeight), vgimg.UseDPI(FigureDPI))
-		f.draw(draw.New(c), 1, boldTitle)
+		if err := f.draw(draw.New(c), 1, boldTitle); err != nil {
+			return err
+		}
 		bw := bufio.NewWriter(w)
 		enc := png.Encoder{CompressionLevel: png.DefaultCompression}
 		if err := enc.Encode(bw, c.Image()); err != nil {
@@ -105,7 +112,9 @@ func WriteFigure(w io.Writer, f *Figure, format string) error {
 		return bw.Flush()
 	case "svg":
 		c := vgsvg.New(FigureWidth, FigureHeight)
-		f.draw(draw.New(c), vectorColumnsPerDot, boldTitle)
+		if err := f.draw(draw.New(c), vectorColumnsPerDot, boldTitle); err != nil {
+			return err
+		}
 		var buf bytes.Buffer
 		if _, err := c.WriteTo(&buf); err != nil {
 			return err
@@ -122,7 +131,9 @@ func WriteFigure(w io.Writer, f *Figure, format string) error {
 			fpdf.SetDefaultCatalogSort(true)
 		})
 		c := vgpdf.New(FigureWidth, FigureHeight)
-		f.draw(draw.New(c), vectorColumnsPerDot, plainTitle)
+		if err := f.draw(draw.New(c), vectorColumnsPerDot, plainTitle); err != nil {
+			return err
+		}
 		_, err := c.WriteTo(w)
 		return err
 	}
@@ -294,8 +305,8 @@ const (
 )
 
 // draw draws f on c, decimating each line to perDot columns per dot (at
-// FigureDPI) of its panel's width.
-func (f *Figure) draw(c draw.Canvas, perDot int, title titleStyle) {
+// FigureDPI) of its panel's width. Only a Source's error is returned.
+func (f *Figure) draw(c draw.Canvas, perDot int, title titleStyle) error {
 	c.SetColor(color.White)
 	c.Fill(c.Rectangle.Path())
 	width := c.Max.X - c.Min.X
@@ -323,14 +334,8 @@ func (f *Figure) draw(c draw.Canvas, perDot int, title titleStyle) {
 
 	// Panels.
 	lp, rp := f.panel("logical clock"), f.panel("queue length (messages)")
-	tmax := 0.0
-	var cmax, qmax int64 // both axes start at 0: clocks and queues are never negative
-	for _, s := range f.Series {
-		for _, r := range s.Records {
-			tmax = max(tmax, float64(r.At)/1e9)
-			cmax, qmax = max(cmax, r.Clock), max(qmax, r.Queue)
-		}
-	}
+	ext := f.extent()
+	tmax := float64(ext.End) / 1e9 // both axes start at 0: clocks and queues are never negative
 	if f.Duration > 0 {
 		tmax = max(tmax, float64(f.Duration)/1e9)
 	}
@@ -338,29 +343,85 @@ func (f *Figure) draw(c draw.Canvas, perDot int, title titleStyle) {
 		tmax = 1
 	}
 	lp.X.Min, lp.X.Max, rp.X.Min, rp.X.Max = 0, tmax, 0, tmax
-	lp.Y.Min, lp.Y.Max = 0, float64(max(cmax, 1))
-	rp.Y.Min, rp.Y.Max = 0, float64(max(qmax, 1))
+	lp.Y.Min, lp.Y.Max = 0, float64(max(ext.Clock, 1))
+	rp.Y.Min, rp.Y.Max = 0, float64(max(ext.Queue, 1))
 
 	area := c
 	area.Max.Y = y - lineGap
 	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: 28, PadLeft: margin, PadRight: margin + 6, PadBottom: margin / 2}
 	panels := plot.Align([][]*plot.Plot{{lp, rp}}, tiles, area)
+	var cols [2]int
 	for k, p := range []*plot.Plot{lp, rp} {
 		dc := p.DataCanvas(panels[0][k])
-		cols := int(math.Ceil((dc.Max.X - dc.Min.X).Dots(FigureDPI))) * perDot
-		for i, s := range f.Series {
-			pts := make(plotter.XYs, len(s.Records))
-			for j, r := range s.Records {
-				v := r.Clock
-				if k == 1 {
-					v = r.Queue
-				}
-				pts[j] = plotter.XY{X: float64(r.At) / 1e9, Y: float64(v)}
-			}
-			p.Add(&figureLine{xys: Decimate(pts, 0, tmax, cols), style: seriesStyle(i), raster: perDot == 1})
+		cols[k] = int(math.Ceil((dc.Max.X - dc.Min.X).Dots(FigureDPI))) * perDot
+	}
+	lines, err := f.lines(tmax, cols)
+	if err != nil {
+		return err
+	}
+	for k, p := range []*plot.Plot{lp, rp} {
+		for i := range f.Series {
+			p.Add(&figureLine{xys: lines[i][k], style: seriesStyle(i), raster: perDot == 1})
 		}
 		p.Draw(panels[0][k])
 	}
+	return nil
+}
+
+// extent returns the extent of the figure's records.
+func (f *Figure) extent() Extent {
+	if f.Source != nil {
+		return f.Source.Extent()
+	}
+	var e Extent
+	for _, s := range f.Series {
+		for _, r := range s.Records {
+			e.End, e.Clock, e.Queue = max(e.End, r.At), max(e.Clock, r.Clock), max(e.Queue, r.Queue)
+		}
+	}
+	return e
+}
+
+// lines returns the points drawn of each series in each panel (clock,
+// queue): its records, in seconds, decimated to the panel's columns over
+// [0, tmax].
+func (f *Figure) lines(tmax float64, cols [2]int) ([][2]plotter.XYs, error) {
+	lines := make([][2]plotter.XYs, len(f.Series))
+	if f.Source == nil {
+		for i, s := range f.Series {
+			for k := range lines[i] {
+				pts := make(plotter.XYs, len(s.Records))
+				for j, r := range s.Records {
+					v := r.Clock
+					if k == 1 {
+						v = r.Queue
+					}
+					pts[j] = plotter.XY{X: float64(r.At) / 1e9, Y: float64(v)}
+				}
+				lines[i][k] = Decimate(pts, 0, tmax, cols[k])
+			}
+		}
+		return lines, nil
+	}
+	th := make([][2]*Thinner, len(f.Series))
+	for i := range th {
+		th[i] = [2]*Thinner{NewThinner(0, tmax, cols[0]), NewThinner(0, tmax, cols[1])}
+	}
+	err := f.Source.Replay(func(i int, batch []sim.Record) {
+		clock, queue := th[i][0], th[i][1]
+		for _, r := range batch {
+			x := float64(r.At) / 1e9
+			clock.Add(plotter.XY{X: x, Y: float64(r.Clock)})
+			queue.Add(plotter.XY{X: x, Y: float64(r.Queue)})
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range th {
+		lines[i] = [2]plotter.XYs{th[i][0].Points(), th[i][1].Points()}
+	}
+	return lines, nil
 }
 
 // figureLine is a plotter that draws a polyline. On a raster canvas it

@@ -204,3 +204,35 @@ func TestAnalyzeBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestAnalyzeClockDecrease: a logical clock that goes down within a log is
+// a model violation: a warning naming file:line on stderr, the metrics as
+// usual; with --strict an error, exit 2, nothing on stdout.
+func TestAnalyzeClockDecrease(t *testing.T) {
+	dir := t.TempDir()
+	writeAnalyzeFile(t, filepath.Join(dir, "machine-0.csv"), "internal,0.000000000,0,1\ninternal,1.000000000,0,2\n")
+	writeAnalyzeFile(t, filepath.Join(dir, "machine-1.csv"), "internal,0.000000000,0,1\nsend 0  ,0.500000000,0,7\nreceive ,1.000000000,0,6\ninternal,1.500000000,0,7\n")
+	warning := "desim analyze: warning: " + filepath.Join(dir, "machine-1.csv") + ":3: logical clock 6 is below the previous line's 7"
+	for _, args := range [][]string{{"analyze", dir}, {"analyze", dir, "--json"}} {
+		r := mustRun(t, args...)
+		if !strings.HasPrefix(r.stderr, warning) || strings.Count(r.stderr, "warning") != 1 {
+			t.Errorf("%v: stderr does not start with the one warning %q:\n%s", args, warning, r.stderr)
+		}
+		if !strings.Contains(r.stdout, "4") {
+			t.Errorf("%v: no metrics on stdout:\n%s", args, r.stdout)
+		}
+		noPanic(t, "stderr", r.stderr)
+	}
+	r := desim("analyze", dir, "--strict")
+	want := "desim analyze: " + filepath.Join(dir, "machine-1.csv") + ":3: logical clock 6 is below the previous line's 7"
+	if r.code != 2 || r.stdout != "" || !strings.HasPrefix(r.stderr, want) || strings.Contains(r.stderr, "warning") {
+		t.Errorf("--strict: exit %d, stdout %q, stderr %q; want 2, nothing, %q...", r.code, r.stdout, r.stderr, want)
+	}
+	noPanic(t, "stderr", r.stderr)
+	// --strict changes nothing for a run of the model.
+	strict := mustRun(t, "analyze", originalDir, "--strict", "--json")
+	plain := mustRun(t, "analyze", originalDir, "--json")
+	if strict.stdout != plain.stdout || strict.stderr != plain.stderr || strings.Contains(plain.stderr, "warning") {
+		t.Errorf("--strict on the original's logs:\n%s%s\nwithout:\n%s%s", strict.stdout, strict.stderr, plain.stdout, plain.stderr)
+	}
+}

@@ -31,7 +31,7 @@ func newPlotCmd(e *env) *cobra.Command {
 			if _, err := figure.FigureFormat(path); err != nil {
 				return usageError{err}
 			}
-			r, err := experiment.ReadRun(a...)
+			r, err := experiment.StreamRun(a...)
 			if err != nil {
 				return err
 			}
