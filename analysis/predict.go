@@ -12,7 +12,7 @@ type MachinePrediction struct {
 	ID           int     `json:"id"`
 	Rate         float64 `json:"rate"`          // r: ticks per second
 	ArrivalRate  float64 `json:"arrival_rate"`  // λ: messages arriving per second
-	Load         float64 `json:"load"`          // ρ = λ/r; ρ ≥ 1 means the queue never empties: the machine drifts
+	Load         float64 `json:"load"`          // ρ = λ/r: above 1 the queue grows linearly and the clock drifts; 1 is critical (see Predict)
 	ReceiveRate  float64 `json:"receive_rate"`  // min(λ, r): ticks spent on a receive
 	SendRate     float64 `json:"send_rate"`     // s·N/R: ticks on which a send happens
 	InternalRate float64 `json:"internal_rate"` // s·(R−N)/R
@@ -55,10 +55,19 @@ type MachinePrediction struct {
 // fastest machine keeps its own rate, and no c_i exceeds the largest
 // c_in), as the metric drift is measured.
 //
+// The load decides the long run. For ρ < 1 the queue keeps emptying and
+// stays short. For ρ > 1 it empties a few times at most, then grows
+// linearly at λ − r, and the clock drifts at c − c_in·r/λ. ρ = 1 is the
+// critical case: the queue keeps emptying, but between emptyings it
+// wanders like a random walk, so it grows like √t (not linearly) and the
+// clock falls behind like √t, while its slope tends to c_in: no linear
+// drift, but no bounded lag either.
+//
 // The model is a fluid approximation: it ignores the randomness of sends
-// and the start-up transient. Near ρ = 1 the queue of a real run wanders
-// like a random walk, growing as √t rather than linearly, and the
-// prediction there is only approximate.
+// and the start-up transient (PredictRun accounts for both over a run of
+// a given length). Near ρ = 1 the queue of a run wanders like a random
+// walk for a long time before it settles or grows, and the prediction
+// there is only approximate.
 func Predict(rates []float64, die int) []MachinePrediction {
 	n := len(rates)
 	R := float64(die)

@@ -395,7 +395,7 @@ func claimQueueBound(all []ScenarioReport) Claim {
 	c := Claim{
 		Claim:  fmt.Sprintf("Drift does not occur while the message queue stays under about %g.", QueueBound),
 		Judged: "every machine of every scenario: its mean maximum queue length over the seeds, whether it drifts, and its load ρ from the mean-field model",
-		Rule:   fmt.Sprintf("holds if no machine whose mean maximum queue stays under %g drifts, fails if one does; either way it is compared with the load rule 'a machine drifts exactly when ρ ≥ 1', which does not depend on the run's length", QueueBound),
+		Rule:   fmt.Sprintf("holds if no machine whose mean maximum queue stays under %g drifts, fails if one does; either way it is compared with the load rule 'a machine drifts exactly when ρ > 1', which does not depend on the run's length", QueueBound),
 	}
 	c.Verdict = Holds
 	var counter, queueMiss, loadMiss []string
@@ -414,7 +414,7 @@ func claimQueueBound(all []ScenarioReport) Claim {
 			if (m.MaxQueue < QueueBound) == drifts {
 				queueMiss = append(queueMiss, fmt.Sprintf("%s: max queue %.1f, %s", machineName(s, m), m.MaxQueue, m.Class))
 			}
-			if (m.Load >= 1) != drifts {
+			if (m.Load > 1) != drifts {
 				loadMiss = append(loadMiss, fmt.Sprintf("%s: ρ = %.2f, %s", machineName(s, m), m.Load, m.Class))
 			}
 		}
@@ -426,7 +426,7 @@ func claimQueueBound(all []ScenarioReport) Claim {
 		c.Evidence = append(c.Evidence, fmt.Sprintf("no machine that drifts kept its queue under %g", QueueBound))
 	}
 	c.Evidence = append(c.Evidence, fmt.Sprintf("the queue bound (drifts ⟺ max queue ≥ %g) misclassifies %d of %d machines%s", QueueBound, len(queueMiss), total, list(queueMiss)))
-	c.Evidence = append(c.Evidence, fmt.Sprintf("the load rule (drifts ⟺ ρ ≥ 1) misclassifies %d of %d machines%s", len(loadMiss), total, list(loadMiss)))
+	c.Evidence = append(c.Evidence, fmt.Sprintf("the load rule (drifts ⟺ ρ > 1) misclassifies %d of %d machines%s", len(loadMiss), total, list(loadMiss)))
 	c.Evidence = append(c.Evidence, "a drifting machine's queue grows by its queue slope every second, so whether it is still under the bound depends on how long the run lasted; ρ does not")
 	return c
 }

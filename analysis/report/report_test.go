@@ -204,7 +204,7 @@ func TestClaimQueueBound(t *testing.T) {
 	}
 	// The load rule's misclassifications are counted.
 	r := Build(Input{Scenarios: []ScenarioInput{input(t, "X", fast, machine{rate: "1", q: 0.3, qci: 0.01, drift: -1, dci: 0.01, maxQueue: 80, load: 0.9})}})
-	if ev := strings.Join(claim(t, r, "4").Evidence, "\n"); !strings.Contains(ev, "load rule (drifts ⟺ ρ ≥ 1) misclassifies 1 of 2") {
+	if ev := strings.Join(claim(t, r, "4").Evidence, "\n"); !strings.Contains(ev, "load rule (drifts ⟺ ρ > 1) misclassifies 1 of 2") {
 		t.Errorf("claim 4 evidence %q does not count the load rule's miss", ev)
 	}
 }

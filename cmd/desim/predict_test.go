@@ -194,14 +194,16 @@ func TestPredictTable(t *testing.T) {
 	cases := []struct {
 		scenario string
 		loads    []string
-		verdicts []string // "*": 0.8 < ρ < 1.25, the prediction is approximate
+		verdicts []string // "*": 0.85 < ρ < 1.15, the prediction is approximate
 	}{
 		// A2: ρ = 1.2 for both slow machines.
-		{"A2", []string{"0.000", "1.200", "1.200"}, []string{"keeps up", "DRIFTS*", "DRIFTS*"}},
+		{"A2", []string{"0.000", "1.200", "1.200"}, []string{"keeps up", "DRIFTS", "DRIFTS"}},
 		// A3: λ_2 = 2 at rate 1.
 		{"A3", []string{"0.167", "0.167", "2.000"}, []string{"keeps up", "keeps up", "DRIFTS"}},
 		// A5: λ_2 = 0.2·(75/14 + 20/7) = 23/14 at rate 2: ρ = 23/28.
-		{"A5", []string{"0.107", "0.286", "0.821"}, []string{"keeps up", "keeps up", "keeps up*"}},
+		{"A5", []string{"0.107", "0.286", "0.821"}, []string{"keeps up", "keeps up", "keeps up"}},
+		// B4: λ_2 = 3.5 at rate 4: ρ = 0.875, near 1.
+		{"B4", []string{"0.250", "0.500", "0.875"}, []string{"keeps up", "keeps up", "keeps up*"}},
 		// B2: all free, λ = (2, 3, 3).
 		{"B2", []string{"0.333", "0.600", "0.600"}, []string{"keeps up", "keeps up", "keeps up"}},
 	}
@@ -226,8 +228,10 @@ func TestPredictTable(t *testing.T) {
 					t.Errorf("machine %s: load %s %q, want %s %q", r.id, r.load, r.verdict, tc.loads[i], tc.verdicts[i])
 				}
 			}
-			if !strings.Contains(out, "ρ >= 1") {
-				t.Errorf("no explanation of ρ >= 1:\n%s", out)
+			for _, rule := range []string{"ρ > 1: the queue grows linearly", "ρ = 1 (critical): the queue keeps emptying", "grows like √t"} {
+				if !strings.Contains(out, rule) {
+					t.Errorf("no explanation %q:\n%s", rule, out)
+				}
 			}
 			if !strings.Contains(out, "ρ = 1") || !strings.Contains(out, "only approximate") {
 				t.Errorf("does not say the prediction is only approximate near ρ = 1:\n%s", out)
@@ -240,13 +244,14 @@ func TestPredictTable(t *testing.T) {
 }
 
 // A scenario file with a fractional rate: the table shows the rate as the
-// scenario gives it, and machine 2 sits exactly on ρ = 1.
+// scenario gives it, and machine 2 sits exactly on ρ = 1: critical, not
+// drifting.
 func TestPredictTableFractionalRate(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "edge.yaml")
 	writeTestFile(t, path, "name: edge\ndie: 9\nduration: 10s\nmachines:\n  - rate: 3\n  - rate: 3\n  - rate: 12/11\n")
 	out := mustRun(t, "predict", path).stdout
 	_, rows := parsePredictTable(t, out)
-	want := []predictRow{{"0", "3", "0.182", "keeps up"}, {"1", "3", "0.182", "keeps up"}, {"2", "12/11", "1.000", "DRIFTS*"}}
+	want := []predictRow{{"0", "3", "0.182", "keeps up"}, {"1", "3", "0.182", "keeps up"}, {"2", "12/11", "1.000", "critical*"}}
 	if !reflect.DeepEqual(rows, want) {
 		t.Errorf("rows %q, want %q\n%s", rows, want, out)
 	}
@@ -290,7 +295,7 @@ func TestPredictBadInput(t *testing.T) {
 
 func TestPredictHelp(t *testing.T) {
 	out := mustRun(t, "predict", "-h").stdout
-	for _, s := range []string{"Usage:\n  desim predict SCENARIO [flags]", "ρ >= 1", "only approximate", "      --json "} {
+	for _, s := range []string{"Usage:\n  desim predict SCENARIO [flags]", "ρ > 1", "ρ = 1", "critical", "√t", "only approximate", "      --json "} {
 		if !strings.Contains(out, s) {
 			t.Errorf("desim predict -h lacks %q:\n%s", s, out)
 		}
