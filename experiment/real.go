@@ -37,6 +37,8 @@ type RealOptions struct {
 	// Started, if set, is called with the machines' process ids (0 for
 	// in-process machines) when they have been told to start.
 	Started func(pids []int)
+	// Write are the run directory's options (RealToDir only).
+	Write WriteOptions
 }
 
 // Check reports whether s can run in real mode with these options (bad
@@ -169,9 +171,9 @@ func (d *MachineDeath) Unwrap() error { return d.Err }
 // directory. A run that started is written even if a machine died or it
 // was interrupted; a failure before the start writes nothing.
 func RealToDir(ctx context.Context, s *scenarios.Scenario, opt RealOptions, dir Dir) (res *RealResult, err error) {
-	err = dir.Write(s, func(w *RunWriter) ([]byte, error) {
+	err = dir.WriteWith(s, opt.Write, func(w *RunWriter) ([]byte, error) {
 		var err error
-		if res, err = real(ctx, s, opt, w.Logs, w.ScenarioPath); err != nil {
+		if res, err = runReal(ctx, s, opt, w.Logs, w.ScenarioPath); err != nil {
 			return nil, err
 		}
 		return res.Summary.Marshal(), nil
@@ -185,7 +187,8 @@ func RealToDir(ctx context.Context, s *scenarios.Scenario, opt RealOptions, dir 
 func Real(ctx context.Context, s *scenarios.Scenario, opt RealOptions) (*RealResult, error) {
 	path := ""
 	if _, inProcess := opt.launcher().(InProcessLauncher); !inProcess {
-		tmp, err := os.MkdirTemp("", "desim-real-")
+		removeDeadRealTemps()
+		tmp, err := os.MkdirTemp("", fmt.Sprintf("desim-real-%d-", os.Getpid()))
 		if err != nil {
 			return nil, err
 		}
@@ -195,7 +198,20 @@ func Real(ctx context.Context, s *scenarios.Scenario, opt RealOptions) (*RealRes
 			return nil, err
 		}
 	}
-	return real(ctx, s, opt, nil, path)
+	return runReal(ctx, s, opt, nil, path)
+}
+
+// removeDeadRealTemps removes the temporary directories that Real made in
+// processes no longer alive (desim-real-<pid>-*: a killed validation
+// leaves one behind).
+func removeDeadRealTemps() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "desim-real-*-*"))
+	for _, d := range dirs {
+		var pid int
+		if _, err := fmt.Sscanf(filepath.Base(d), "desim-real-%d-", &pid); err == nil && pid > 0 && !processAlive(pid) {
+			os.RemoveAll(d)
+		}
+	}
 }
 
 func (o *RealOptions) launcher() Launcher {
@@ -269,12 +285,12 @@ const (
 	phaseRun
 )
 
-// real runs s in real mode: it launches one machine per scenario machine,
+// runReal runs s in real mode: it launches one machine per scenario machine,
 // gives them each other's addresses, waits until every pair is connected,
 // starts them at one instant, and collects their records into the metrics
 // and, if logs is not nil, the machines' logs. An error means the run did
 // not start (nothing useful was recorded).
-func real(ctx context.Context, s *scenarios.Scenario, opt RealOptions, logs []io.Writer, scenarioPath string) (*RealResult, error) {
+func runReal(ctx context.Context, s *scenarios.Scenario, opt RealOptions, logs []io.Writer, scenarioPath string) (*RealResult, error) {
 	if err := opt.Check(s); err != nil {
 		return nil, err
 	}

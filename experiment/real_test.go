@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -275,5 +277,24 @@ func TestServeMachineBadControl(t *testing.T) {
 	err = ServeMachine(context.Background(), cfg, "127.0.0.1:0", in, io.Discard)
 	if !errors.Is(err, ErrInput) {
 		t.Fatalf("error %v, want bad input", err)
+	}
+}
+
+// TestRemoveDeadRealTemps: the temporary directory of a dead process goes,
+// a live process's stays.
+func TestRemoveDeadRealTemps(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	dead, live := os.TempDir()+"/desim-real-2147483646-x", fmt.Sprintf("%s/desim-real-%d-y", os.TempDir(), os.Getpid())
+	for _, d := range []string{dead, live} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removeDeadRealTemps()
+	if _, err := os.Stat(dead); !os.IsNotExist(err) {
+		t.Errorf("the dead process's directory stays: %v", err)
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("this process's directory went: %v", err)
 	}
 }
