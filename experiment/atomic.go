@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -162,4 +163,19 @@ func (s *OutputSet) Commit() error {
 	}
 	s.stale = nil
 	return nil
+}
+
+// WriteOutput writes data to stdout when path is "" or "-", else to the
+// file path atomically (see WriteFile), making its directory if need be.
+func WriteOutput(stdout io.Writer, path string, data []byte) error {
+	if path == "" || path == "-" {
+		_, err := stdout.Write(data)
+		return err
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	return WriteFile(path, data)
 }

@@ -7,7 +7,9 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -173,3 +175,19 @@ func (p *goProcess) Kill() {
 // FormatSpeed writes a speed so that strconv.ParseFloat reads it back
 // exactly.
 func FormatSpeed(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+
+// SelfLauncher starts the machines of a real run as processes of the
+// running desim executable ("desim machine --control"). A Go test binary
+// (name.test) cannot serve as one, since it would run its tests: there the
+// machines run in-process (InProcessLauncher), through the same machine
+// code and sockets.
+func SelfLauncher() (Launcher, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("cannot find the desim executable to start the machines: %w", err)
+	}
+	if strings.HasSuffix(filepath.Base(exe), ".test") {
+		return InProcessLauncher{}, nil
+	}
+	return ProcessLauncher{Exe: exe}, nil
+}

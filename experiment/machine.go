@@ -255,3 +255,33 @@ type flushSinks struct {
 }
 
 func (f flushSinks) Flush() error { return f.lw.Flush() }
+
+// MachineConfig returns the configuration of machine id of s for a
+// real-socket run at speed, checking every value: id among the machines,
+// the run's token (token, or else the environment variable TokenEnv; 32
+// hexadecimal digits), the speed (RealOptions.Check) and a positive
+// connect timeout. Every problem is bad input. Logf is left nil.
+func MachineConfig(s *scenarios.Scenario, id int, token string, speed float64, connectTimeout time.Duration) (realtime.Config, error) {
+	var cfg realtime.Config
+	if n := len(s.Machines); id < 0 || id >= n {
+		return cfg, Inputf("--id %d is not a machine of %s (0..%d)", id, s.Name, n-1)
+	}
+	if token == "" {
+		token = os.Getenv(TokenEnv)
+	}
+	if token == "" {
+		return cfg, Inputf("no token: give --token or set %s (32 hex digits, e.g. from \"openssl rand -hex 16\")", TokenEnv)
+	}
+	tok, err := realtime.ParseToken(token)
+	if err != nil {
+		return cfg, Input(err)
+	}
+	opt := RealOptions{Speed: speed, ConnectTimeout: connectTimeout}
+	if err := opt.Check(s); err != nil {
+		return cfg, err
+	}
+	if connectTimeout <= 0 {
+		return cfg, Inputf("--connect-timeout must be positive")
+	}
+	return realtime.Config{ID: id, Run: s.Config(s.Seed), Speed: speed, Token: tok, ConnectTimeout: connectTimeout}, nil
+}
