@@ -48,8 +48,8 @@ func fmtValue(v float64, m *analysis.Metric, integer bool) string {
 		dec = min(9, 2-int(math.Floor(math.Log10(math.Abs(v)))))
 	}
 	s := strconv.FormatFloat(v, 'f', dec, 64)
-	if strings.Trim(s, "-0.") == "" {
-		s = strings.TrimPrefix(s, "-")
+	if strings.Trim(s, "-0.") == "" { // rounds to zero: no sign, no long tail
+		s = strconv.FormatFloat(0, 'f', min(dec, 4), 64)
 	}
 	return s
 }

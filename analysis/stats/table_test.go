@@ -20,7 +20,7 @@ func TestFmtValue(t *testing.T) {
 		{1800, analysis.Ticks, false, "1800.0"},
 		{0.00923616, analysis.QueueSlope, false, "0.00924"},
 		{-1.60584e-07, analysis.QueueSlope, false, "-0.000000161"},
-		{-1e-12, analysis.QueueSlope, false, "0.000000000"},
+		{-1e-12, analysis.QueueSlope, false, "0.0000"},
 		{0.43912, analysis.QueueSlope, false, "0.4391"},
 		{-0.00001, analysis.Drift, false, "-0.0000100"},
 		{5.99996, analysis.ClockSlope, false, "6.0000"},
