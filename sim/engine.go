@@ -139,6 +139,7 @@ type Engine struct {
 	sink  Sink   // during Run
 	ran   bool   // Run was called since the last Reset
 	sent  int64
+	tr    *tracer // RunTraced's, kept for the next run
 }
 
 // node is the engine's state for one machine.
@@ -235,6 +236,9 @@ func (e *Engine) Stats() Stats {
 // the run, for those due before the end): the result is exactly that of
 // delivering every message at its time, in the order the package
 // documentation gives, without a global event queue.
+//
+// RunTraced runs with a message trace as well; its loop is a copy of
+// run's, so that a change to one must be made to the other.
 func (e *Engine) Run(sink Sink) error {
 	if e.ran {
 		return errRunTwice
