@@ -108,9 +108,9 @@ var errTraceDesync = errors.New("sim: the message trace lost step with the engin
 
 // runTraced is run with the tracer's two hooks: after a tick that sent,
 // and after a receive. It must stay run's copy in every other respect
-// (TestRunTracedSameRecords compares them on many configurations); it is a
-// copy so that run, the path of every untraced run, has no test of
-// whether it traces.
+// (TestRunTracedMatchesReference compares their records on many
+// configurations); it is a copy so that run, the path of every untraced
+// run, has no test of whether it traces.
 func (e *Engine) runTraced(t *tracer) error {
 	end := e.cfg.Duration
 	chunk, base := e.sched.chunk, e.sched.base
