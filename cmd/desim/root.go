@@ -37,6 +37,8 @@ func newRoot(e *env) *cobra.Command {
 		newAnalyzeCmd(e),
 		newPredictCmd(e),
 		newPlotCmd(e),
+		newSpacetimeCmd(e),
+		newExportCmd(e),
 		newSweepCmd(e),
 		newMergeCmd(e),
 		newRealCmd(e),

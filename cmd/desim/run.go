@@ -16,7 +16,7 @@ import (
 
 func newRunCmd(e *env) *cobra.Command {
 	var seed, dur, out string
-	var quiet, plot, asJSON, force bool
+	var quiet, plot, asJSON, force, traced bool
 	c := &cobra.Command{
 		Use:     "run SCENARIO",
 		Short:   "run a scenario and write its logs, summary and resolved scenario",
@@ -38,7 +38,7 @@ func newRunCmd(e *env) *cobra.Command {
 			ctx, stop := signalContext()
 			defer stop()
 			d := experiment.Dir(dir)
-			sum, err := experiment.SimulateToDir(ctx, s, d, experiment.WriteOptions{Force: force,
+			sum, err := experiment.SimulateToDirTraced(ctx, s, d, traced, experiment.WriteOptions{Force: force,
 				Warn: func(w string) { fmt.Fprintf(e.stderr, "desim run: warning: %s\n", w) }})
 			if err != nil {
 				if ctx.Err() != nil {
@@ -77,6 +77,7 @@ func newRunCmd(e *env) *cobra.Command {
 	f.BoolVar(&asJSON, "json", false, "print the run's summary.json on stdout instead of the table")
 	f.BoolVar(&quiet, "quiet", false, "print only the replay command (on stderr)")
 	f.BoolVar(&plot, "plot", false, "also draw the run's figure into DIR/figure.png (see \"desim plot\")")
+	f.BoolVar(&traced, "trace", false, "also write DIR/messages.csv, every message's send, queue entry and receive (see \"desim spacetime\")")
 	return c
 }
 
