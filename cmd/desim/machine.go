@@ -42,30 +42,11 @@ func newMachineCmd(e *env) *cobra.Command {
 				return err
 			}
 			n := len(s.Machines)
-			if id < 0 || id >= n {
-				return usagef("--id %d is not a machine of %s (0..%d)", id, s.Name, n-1)
-			}
-			if token == "" {
-				token = os.Getenv(experiment.TokenEnv)
-			}
-			if token == "" {
-				return usagef("no token: give --token or set %s (32 hex digits, e.g. from \"openssl rand -hex 16\")", experiment.TokenEnv)
-			}
-			tok, err := realtime.ParseToken(token)
+			cfg, err := experiment.MachineConfig(s, id, token, speed, timeout)
 			if err != nil {
-				return usageError{err}
-			}
-			opt := experiment.RealOptions{Speed: speed, ConnectTimeout: timeout}
-			if err := opt.Check(s); err != nil {
 				return err
 			}
-			if timeout <= 0 {
-				return usagef("--connect-timeout must be positive")
-			}
-			cfg := realtime.Config{
-				ID: id, Run: s.Config(s.Seed), Speed: speed, Token: tok, ConnectTimeout: timeout,
-				Logf: func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) },
-			}
+			cfg.Logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
 			if control {
 				// Interrupts are left to the coordinator (a terminal's
 				// Ctrl-C reaches the whole process group); the end of

@@ -37,15 +37,9 @@ type env struct {
 	running bool
 }
 
-// usageError is bad usage or input: exit status 2.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
-
-func usagef(format string, args ...any) error {
-	return usageError{fmt.Errorf(format, args...)}
-}
+// usagef is bad usage: an error matching experiment.ErrInput, exit status
+// 2, like bad input.
+var usagef = experiment.Inputf
 
 // exitError ends a command with a status after it printed its report (a
 // check that failed: 1); a nil err prints nothing more.
@@ -114,7 +108,7 @@ func exitCode(e *env, err error) int {
 		return exitInterrupted
 	case errors.As(err, &death):
 		return exitFailure
-	case errors.As(err, new(usageError)), errors.Is(err, experiment.ErrInput), !e.running:
+	case errors.Is(err, experiment.ErrInput), !e.running:
 		return exitUsage
 	}
 	return exitFailure

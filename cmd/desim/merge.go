@@ -7,7 +7,7 @@ import (
 )
 
 func newMergeCmd(e *env) *cobra.Command {
-	var asJSON, asCSV bool
+	var asJSON, asCSV, wide bool
 	var out string
 	c := &cobra.Command{
 		Use:     "merge SHARD.json...",
@@ -30,12 +30,13 @@ func newMergeCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return writeSweepOutput(e, merged, out, asJSON, asCSV)
+			return writeSweepOutput(e, merged, out, asJSON, asCSV, wide)
 		}),
 	}
 	f := c.Flags()
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	f.BoolVar(&asCSV, "csv", false, "print CSV")
+	f.BoolVar(&wide, "wide", false, "in the table, also sd, the extremes and their seeds")
 	f.StringVarP(&out, "output", "o", "", "write the result to `FILE` (atomically) instead of stdout")
 	return c
 }

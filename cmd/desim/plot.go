@@ -29,7 +29,7 @@ func newPlotCmd(e *env) *cobra.Command {
 				}
 			}
 			if _, err := figure.FigureFormat(path); err != nil {
-				return usageError{err}
+				return experiment.Input(err)
 			}
 			r, err := experiment.StreamRun(a...)
 			if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -38,7 +37,7 @@ func newRealCmd(e *env) *cobra.Command {
 			if dir == "" {
 				dir = filepath.Join("out", fmt.Sprintf("%s-real-seed%d", s.Name, s.Seed))
 			}
-			launcher, err := processLauncher()
+			launcher, err := experiment.SelfLauncher()
 			if err != nil {
 				return err
 			}
@@ -82,19 +81,4 @@ func newRealCmd(e *env) *cobra.Command {
 	f.DurationVar(&opt.ConnectTimeout, "connect-timeout", realtime.DefaultConnectTimeout, "how long the machines may take to connect to each other")
 	f.BoolVar(&quiet, "quiet", false, "print only the replay command")
 	return c
-}
-
-// processLauncher starts the machines of a real run as processes of this
-// very desim binary ("desim machine --control"). A Go test binary
-// (name.test) cannot serve as one, since it would run its tests: there the
-// machines run in-process, through the same machine code and sockets.
-func processLauncher() (experiment.Launcher, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("cannot find the desim executable to start the machines: %w", err)
-	}
-	if strings.HasSuffix(filepath.Base(exe), ".test") {
-		return experiment.InProcessLauncher{}, nil
-	}
-	return experiment.ProcessLauncher{Exe: exe}, nil
 }

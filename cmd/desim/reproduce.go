@@ -32,7 +32,7 @@ func newReproduceCmd(e *env) *cobra.Command {
 				return usagef("--workers %d: need at least 1 (or 0 for one per CPU)", o.Workers)
 			}
 			if !o.NoReal {
-				if o.Launcher, err = processLauncher(); err != nil {
+				if o.Launcher, err = experiment.SelfLauncher(); err != nil {
 					return err
 				}
 			}

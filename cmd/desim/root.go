@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"desim/experiment"
 	"desim/internal/buildinfo"
 	"desim/internal/suggest"
 )
@@ -69,7 +70,7 @@ func newRoot(e *env) *cobra.Command {
 					if s := c.Root().SuggestionsFor(a[0]); len(s) > 0 {
 						msg += "\n\nDid you mean this?\n\t" + s[0] + "\n"
 					}
-					return usageError{errors.New(msg)}
+					return experiment.Input(errors.New(msg))
 				}
 				run(c, a)
 				return nil
@@ -111,7 +112,7 @@ func flagError(c *cobra.Command, err error) error {
 			msg += fmt.Sprintf("\n\nDid you mean this?\n\t--%s\n", s)
 		}
 	}
-	return usageError{errors.New(msg)}
+	return experiment.Input(errors.New(msg))
 }
 
 // args checks the number of positional arguments: between lo and hi (hi <

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 
 	"desim/analysis/stats"
 	"desim/experiment"
+	"desim/internal/buildinfo"
 	"desim/internal/progress"
 	"desim/internal/shell"
 	"desim/scenarios"
@@ -22,7 +22,7 @@ import (
 func newSweepCmd(e *env) *cobra.Command {
 	var seedsF, dur, out, shardF, resume string
 	var workers int
-	var asJSON, asCSV, quiet bool
+	var asJSON, asCSV, wide, quiet bool
 	c := &cobra.Command{
 		Use:     "sweep SCENARIO...",
 		Short:   "run scenarios over many seeds; mean, sd, 95% CI and extremes beside the prediction",
@@ -93,9 +93,9 @@ func newSweepCmd(e *env) *cobra.Command {
 					todo, events, elapsed.Seconds(), float64(events)/elapsed.Seconds()/1e6, workers)
 			}
 			if shard != nil {
-				return writeOutput(e, out, state.Marshal())
+				return experiment.WriteOutput(e.stdout, out, state.Marshal())
 			}
-			if err := writeSweepOutput(e, state, out, asJSON, asCSV); err != nil {
+			if err := writeSweepOutput(e, state, out, asJSON, asCSV, wide); err != nil {
 				return err // the partial file, if any, stays for another try
 			}
 			lock.Finished(resume) // the result is written: its partial file has served
@@ -107,6 +107,7 @@ func newSweepCmd(e *env) *cobra.Command {
 	f.StringVar(&dur, "duration", "", "virtual time of each run, Go duration syntax (default: each scenario's)")
 	f.IntVar(&workers, "workers", 0, "goroutines running seeds in parallel (default: one per CPU)")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
+	f.BoolVar(&wide, "wide", false, "in the table, also sd, the extremes and their seeds (wider than 100 columns)")
 	f.BoolVar(&asCSV, "csv", false, "print CSV: one row per scenario, machine and metric")
 	f.StringVarP(&out, "output", "o", "", "write the output to `FILE` (atomically) instead of stdout")
 	f.StringVar(&shardF, "shard", "", "run only shard K/N of the seeds (0 <= K < N) and write its state for desim merge")
@@ -115,31 +116,23 @@ func newSweepCmd(e *env) *cobra.Command {
 	return c
 }
 
-// writeSweepOutput writes a complete state's result as a table, JSON or CSV.
-func writeSweepOutput(e *env, state *experiment.SweepState, out string, asJSON, asCSV bool) error {
+// writeSweepOutput writes a complete state's result as JSON, CSV or a
+// table (100 columns wide, or with everything), with replay commands.
+func writeSweepOutput(e *env, state *experiment.SweepState, out string, asJSON, asCSV, wide bool) error {
 	o, err := state.Output()
 	if err != nil {
 		return err
 	}
 	var b bytes.Buffer
-	if err := stats.Write(&b, o, stats.FormatOf(asJSON, asCSV)); err != nil {
+	if f := stats.FormatOf(asJSON, asCSV); f != stats.FormatTable {
+		err = stats.Write(&b, o, f)
+	} else {
+		err = stats.WriteTableOptions(&b, o, stats.TableOptions{Wide: wide, Command: buildinfo.Command(), Quote: shell.Quote})
+	}
+	if err != nil {
 		return err
 	}
-	return writeOutput(e, out, b.Bytes())
-}
-
-// writeOutput writes data to the file out atomically, or to stdout.
-func writeOutput(e *env, out string, data []byte) error {
-	if out == "" || out == "-" {
-		_, err := e.stdout.Write(data)
-		return err
-	}
-	if dir := filepath.Dir(out); dir != "." {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-	}
-	return experiment.WriteFile(out, data)
+	return experiment.WriteOutput(e.stdout, out, b.Bytes())
 }
 
 // resumeCommand is the command line that finishes an interrupted sweep:

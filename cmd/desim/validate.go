@@ -34,7 +34,7 @@ func newValidateCmd(e *env) *cobra.Command {
 			if err := o.Check(s); err != nil {
 				return err
 			}
-			if o.Real.Launcher, err = processLauncher(); err != nil {
+			if o.Real.Launcher, err = experiment.SelfLauncher(); err != nil {
 				return err
 			}
 			o.Real.Stderr = e.stderr
