@@ -10,13 +10,9 @@ import (
 
 func newAnalyzeCmd(e *env) *cobra.Command {
 	var asJSON, strict bool
-	c := &cobra.Command{
-		Use:     "analyze RUN...",
-		Short:   "print the per-machine metrics of any run's logs, desim's or the original's",
-		Long:    help("analyze"),
-		Example: examples("analyze"),
-		Args:    args(1, -1, "need a run directory or log files"),
-		RunE: e.run(func(c *cobra.Command, a []string) error {
+	c := e.command("analyze RUN...", "print the per-machine metrics of any run's logs, desim's or the original's",
+		args(1, -1, "need a run directory or log files"),
+		func(c *cobra.Command, a []string) error {
 			r, err := experiment.StreamRun(a...)
 			if err == nil && strict {
 				err = r.ClockError()
@@ -38,8 +34,7 @@ func newAnalyzeCmd(e *env) *cobra.Command {
 			fmt.Fprint(e.stdout, r.Heading())
 			r.WriteTable(e.stdout, sum)
 			return nil
-		}),
-	}
+		})
 	c.Flags().BoolVar(&asJSON, "json", false, "print the metrics as summary.json's JSON instead of a table")
 	c.Flags().BoolVar(&strict, "strict", false, "make a logical clock that decreases within a log (a model violation, otherwise a warning) an error: exit status 2")
 	return c

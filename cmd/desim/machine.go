@@ -27,13 +27,9 @@ func newMachineCmd(e *env) *cobra.Command {
 		timeout                          time.Duration
 		control                          bool
 	)
-	c := &cobra.Command{
-		Use:     "machine --id I --scenario FILE --peers ADDR0,ADDR1,...",
-		Short:   "run one machine of a real-socket run (by hand, across hosts)",
-		Long:    help("machine"),
-		Example: examples("machine"),
-		Args:    args(0, 0, "takes no arguments, only flags"),
-		RunE: e.run(func(c *cobra.Command, a []string) error {
+	c := e.command("machine --id I --scenario FILE --peers ADDR0,ADDR1,...", "run one machine of a real-socket run (by hand, across hosts)",
+		args(0, 0, "takes no arguments, only flags"),
+		func(c *cobra.Command, a []string) error {
 			if scen == "" {
 				return usagef("--scenario is required")
 			}
@@ -99,8 +95,7 @@ func newMachineCmd(e *env) *cobra.Command {
 				return exitError{exitInterrupted, errors.New("interrupted; the log holds every tick up to the last completed one")}
 			}
 			return nil
-		}),
-	}
+		})
 	f := c.Flags()
 	f.IntVar(&id, "id", -1, "this machine's index in the scenario, 0..N-1 (required)")
 	f.StringVar(&scen, "scenario", "", "the scenario: a built-in name or a YAML file (required)")

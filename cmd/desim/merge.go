@@ -9,13 +9,9 @@ import (
 func newMergeCmd(e *env) *cobra.Command {
 	var asJSON, asCSV, wide bool
 	var out string
-	c := &cobra.Command{
-		Use:     "merge SHARD.json...",
-		Short:   "combine the shards of a sweep into its result",
-		Long:    help("merge"),
-		Example: examples("merge"),
-		Args:    args(1, -1, "need the shard files to merge"),
-		RunE: e.run(func(c *cobra.Command, a []string) error {
+	c := e.command("merge SHARD.json...", "combine the shards of a sweep into its result",
+		args(1, -1, "need the shard files to merge"),
+		func(c *cobra.Command, a []string) error {
 			if asJSON && asCSV {
 				return usagef("--json and --csv exclude each other")
 			}
@@ -31,8 +27,7 @@ func newMergeCmd(e *env) *cobra.Command {
 				return err
 			}
 			return writeSweepOutput(e, merged, out, asJSON, asCSV, wide)
-		}),
-	}
+		})
 	f := c.Flags()
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	f.BoolVar(&asCSV, "csv", false, "print CSV")

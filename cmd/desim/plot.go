@@ -12,13 +12,9 @@ import (
 
 func newPlotCmd(e *env) *cobra.Command {
 	var out string
-	c := &cobra.Command{
-		Use:     "plot RUN...",
-		Short:   "draw a run's figure: logical clocks and queue lengths against time",
-		Long:    help("plot"),
-		Example: examples("plot"),
-		Args:    args(1, -1, "need a RUN: a run directory or a list of log files"),
-		RunE: e.run(func(c *cobra.Command, a []string) error {
+	c := e.command("plot RUN...", "draw a run's figure: logical clocks and queue lengths against time",
+		args(1, -1, "need a RUN: a run directory or a list of log files"),
+		func(c *cobra.Command, a []string) error {
 			path := out
 			if path == "" {
 				path = "figure.png"
@@ -40,8 +36,7 @@ func newPlotCmd(e *env) *cobra.Command {
 			}
 			fmt.Fprintf(e.stdout, "wrote %s\n", path)
 			return nil
-		}),
-	}
+		})
 	c.Flags().StringVarP(&out, "output", "o", "", "output `FILE`: .png, .svg or .pdf (default RUN/figure.png for a directory, figure.png for files)")
 	return c
 }

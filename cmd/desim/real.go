@@ -16,13 +16,9 @@ func newRealCmd(e *env) *cobra.Command {
 	var seed, dur, out string
 	var quiet bool
 	opt := experiment.RealOptions{Speed: 1}
-	c := &cobra.Command{
-		Use:     "real SCENARIO",
-		Short:   "run a scenario for real: one process per machine, TCP and the wall clock",
-		Long:    help("real"),
-		Example: examples("real"),
-		Args:    args(1, 1, "need exactly one SCENARIO"),
-		RunE: e.run(func(c *cobra.Command, a []string) error {
+	c := e.command("real SCENARIO", "run a scenario for real: one process per machine, TCP and the wall clock",
+		args(1, 1, "need exactly one SCENARIO"),
+		func(c *cobra.Command, a []string) error {
 			s, err := loadScenario(a[0], seed, dur)
 			if err != nil {
 				return err
@@ -71,8 +67,7 @@ func newRealCmd(e *env) *cobra.Command {
 				return fmt.Errorf("%w; %s holds every machine's log up to its last completed tick and the summary of what ran", err, dir)
 			}
 			return nil
-		}),
-	}
+		})
 	f := c.Flags()
 	f.StringVar(&seed, "seed", "", "random seed, an unsigned 64-bit integer (default: the scenario's seed)")
 	f.StringVar(&dur, "duration", "", "scenario time to run, e.g. 60s (default: the scenario's)")

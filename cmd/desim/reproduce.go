@@ -17,13 +17,9 @@ func newReproduceCmd(e *env) *cobra.Command {
 	var dur string
 	var quiet bool
 	o := experiment.ReproduceOptions{Dir: filepath.Join("out", "reproduce"), Seeds: 1000}
-	c := &cobra.Command{
-		Use:     "reproduce",
-		Short:   "regenerate the paper's experiments and check its claims in one report",
-		Long:    help("reproduce"),
-		Example: examples("reproduce"),
-		Args:    args(0, 0, "reproduce takes no arguments, only flags"),
-		RunE: e.run(func(c *cobra.Command, a []string) error {
+	c := e.command("reproduce", "regenerate the paper's experiments and check its claims in one report",
+		args(0, 0, "reproduce takes no arguments, only flags"),
+		func(c *cobra.Command, a []string) error {
 			ov, err := experiment.ParseOverrides("", dur)
 			if err != nil {
 				return err
@@ -67,8 +63,7 @@ func newReproduceCmd(e *env) *cobra.Command {
 			}
 			fmt.Fprintf(e.stdout, "wrote %s\n", filepath.Join(o.Dir, "{REPORT.md,REPORT.html,report.json,figures/}"))
 			return nil
-		}),
-	}
+		})
 	f := c.Flags()
 	f.StringVar(&o.Dir, "out", o.Dir, "output directory")
 	f.Uint64Var(&o.Seeds, "seeds", 1000, "seeds per scenario (1..N)")

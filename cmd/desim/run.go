@@ -17,13 +17,9 @@ import (
 func newRunCmd(e *env) *cobra.Command {
 	var seed, dur, out string
 	var quiet, plot, asJSON, force, traced bool
-	c := &cobra.Command{
-		Use:     "run SCENARIO",
-		Short:   "run a scenario and write its logs, summary and resolved scenario",
-		Long:    help("run"),
-		Example: examples("run"),
-		Args:    args(1, 1, "need exactly one SCENARIO"),
-		RunE: e.run(func(c *cobra.Command, a []string) error {
+	c := e.command("run SCENARIO", "run a scenario and write its logs, summary and resolved scenario",
+		args(1, 1, "need exactly one SCENARIO"),
+		func(c *cobra.Command, a []string) error {
 			s, err := loadScenario(a[0], seed, dur)
 			if err != nil {
 				return err
@@ -67,8 +63,7 @@ func newRunCmd(e *env) *cobra.Command {
 			}
 			fmt.Fprintf(e.stderr, "replay: %s\n", command("run", d.Scenario()))
 			return nil
-		}),
-	}
+		})
 	f := c.Flags()
 	f.StringVar(&seed, "seed", "", "random seed, an unsigned 64-bit integer (default: the scenario's seed)")
 	f.StringVar(&dur, "duration", "", "virtual time to run, Go duration syntax such as 60s or 10m (default: the scenario's)")

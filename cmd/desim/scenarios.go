@@ -11,13 +11,9 @@ import (
 )
 
 func newScenariosCmd(e *env) *cobra.Command {
-	c := &cobra.Command{
-		Use:     "scenarios [show NAME]",
-		Short:   "list the built-in scenarios, or print one as YAML",
-		Long:    help("scenarios"),
-		Example: examples("scenarios"),
-		Args:    args(0, 2, "usage: desim scenarios [show NAME]"),
-		RunE: e.run(func(c *cobra.Command, a []string) error {
+	c := e.command("scenarios [show NAME]", "list the built-in scenarios, or print one as YAML",
+		args(0, 2, "usage: desim scenarios [show NAME]"),
+		func(c *cobra.Command, a []string) error {
 			switch {
 			case len(a) == 0:
 				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
@@ -44,8 +40,7 @@ func newScenariosCmd(e *env) *cobra.Command {
 				return err
 			}
 			return usagef("usage: desim scenarios [show NAME]")
-		}),
-	}
+		})
 	return c
 }
 

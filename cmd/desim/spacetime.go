@@ -11,13 +11,9 @@ import (
 func newSpacetimeCmd(e *env) *cobra.Command {
 	var out string
 	var f experiment.SpacetimeFlags
-	c := &cobra.Command{
-		Use:     "spacetime RUN",
-		Short:   "draw the space-time (Lamport) diagram of a window of a traced run",
-		Long:    help("spacetime"),
-		Example: examples("spacetime"),
-		Args:    args(1, 1, "need a RUN: a run directory written by desim run --trace"),
-		RunE: e.run(func(c *cobra.Command, a []string) error {
+	c := e.command("spacetime RUN", "draw the space-time (Lamport) diagram of a window of a traced run",
+		args(1, 1, "need a RUN: a run directory written by desim run --trace"),
+		func(c *cobra.Command, a []string) error {
 			tr, err := experiment.OpenTraced(a[0])
 			if err != nil {
 				return err
@@ -27,8 +23,7 @@ func newSpacetimeCmd(e *env) *cobra.Command {
 			}
 			fmt.Fprintf(e.stderr, "wrote %s\n", out)
 			return nil
-		}),
-	}
+		})
 	fl := c.Flags()
 	fl.StringVar(&f.From, "from", "", "start `T` of the window: seconds (2.5) or a duration (1m30s) (default 0)")
 	fl.StringVar(&f.To, "to", "", "end `T` of the window (default 10 s after --from, or just after the 300th tick if sooner)")

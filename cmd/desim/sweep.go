@@ -23,13 +23,9 @@ func newSweepCmd(e *env) *cobra.Command {
 	var seedsF, dur, out, shardF, resume string
 	var workers int
 	var asJSON, asCSV, wide, quiet bool
-	c := &cobra.Command{
-		Use:     "sweep SCENARIO...",
-		Short:   "run scenarios over many seeds; mean, sd, 95% CI and extremes beside the prediction",
-		Long:    help("sweep"),
-		Example: examples("sweep"),
-		Args:    args(1, -1, "need at least one SCENARIO"),
-		RunE: e.run(func(c *cobra.Command, a []string) error {
+	c := e.command("sweep SCENARIO...", "run scenarios over many seeds; mean, sd, 95% CI and extremes beside the prediction",
+		args(1, -1, "need at least one SCENARIO"),
+		func(c *cobra.Command, a []string) error {
 			if asJSON && asCSV {
 				return usagef("--json and --csv exclude each other")
 			}
@@ -100,8 +96,7 @@ func newSweepCmd(e *env) *cobra.Command {
 			}
 			lock.Finished(resume) // the result is written: its partial file has served
 			return nil
-		}),
-	}
+		})
 	f := c.Flags()
 	f.StringVar(&seedsF, "seeds", "1000", "seeds: a range A-B, or a count N meaning 1..N")
 	f.StringVar(&dur, "duration", "", "virtual time of each run, Go duration syntax (default: each scenario's)")
