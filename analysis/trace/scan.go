@@ -153,7 +153,7 @@ type scanner struct {
 	pend map[int64]pending
 	// lastSeq is, per link from*n+to, the sequence number of the link's
 	// latest message received, -1 for none.
-	lastSeq map[int]int64
+	lastSeq map[int64]int64
 	seq     int64 // the next copy's sequence number
 	tick    Tick
 	vc      [][]int64 // per machine, with opt.Vector
@@ -172,7 +172,7 @@ func (s *scanner) run() error {
 	if err := s.readMsg(); err != nil {
 		return err
 	}
-	s.lastSeq = map[int]int64{}
+	s.lastSeq = map[int64]int64{}
 	if s.opt.Vector {
 		s.vc = make([][]int64, s.n)
 		for i := range s.vc {
@@ -261,7 +261,7 @@ func (s *scanner) step(i int, c *cursor, rec sim.Record) error {
 			return s.logErr(i, "clock %d after receiving value %d with clock %d before, and %d in messages.csv line %d: want %d",
 				rec.Clock, m.Value, c.clock, m.Clock, s.mr.Line(), max(c.clock, m.Value)+1)
 		}
-		link := m.From*s.n + m.To
+		link := int64(m.From)*int64(s.n) + int64(m.To)
 		if last, ok := s.lastSeq[link]; ok && last > m.Seq {
 			return s.msgErr("message %d from %d to %d received after message %d of the same link: a link is FIFO", m.Seq, m.From, m.To, last)
 		}
