@@ -260,20 +260,29 @@ func tracedA1(b *testing.B) *Traced {
 	return tr
 }
 
-// BenchmarkTracedRun is "desim run A1 --duration 1h --trace" without the
-// command line: logs, summary and messages.csv into a run directory.
-// messages/s counts the trace's lines over the whole run's time.
+// BenchmarkTracedRun is "desim run A1 --duration 1h" without the command
+// line, untraced and traced: logs, summary and, traced, messages.csv into
+// a run directory. messages/s counts the trace's lines over the whole
+// run's time; the difference between the two is the trace's cost.
 func BenchmarkTracedRun(b *testing.B) {
 	s := loadFor(b, "A1", time.Hour)
-	dir := Dir(filepath.Join(b.TempDir(), "run"))
-	var msgs int64
-	for b.Loop() {
-		if _, err := SimulateToDirTraced(context.Background(), s, dir, true); err != nil {
-			b.Fatal(err)
-		}
-		msgs += int64(bytes.Count(readFile(b, dir.Messages()), []byte{'\n'}) - 1)
+	for _, traced := range []bool{false, true} {
+		b.Run(fmt.Sprintf("traced=%v", traced), func(b *testing.B) {
+			dir := Dir(filepath.Join(b.TempDir(), "run"))
+			if _, err := SimulateToDirTraced(context.Background(), s, dir, true); err != nil {
+				b.Fatal(err)
+			}
+			msgs := int64(bytes.Count(readFile(b, dir.Messages()), []byte{'\n'}) - 1)
+			for b.Loop() {
+				if _, err := SimulateToDirTraced(context.Background(), s, dir, traced); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if traced {
+				b.ReportMetric(float64(msgs)*float64(b.N)/b.Elapsed().Seconds(), "messages/s")
+			}
+		})
 	}
-	b.ReportMetric(float64(msgs)/b.Elapsed().Seconds(), "messages/s")
 }
 
 // BenchmarkExportPerfetto and BenchmarkExportShiViz export a 3600 s A1
