@@ -99,10 +99,7 @@ func (r *Report) Markdown() []byte {
 		w("%s\n", mdEscape(r.ValidationNote))
 	}
 	for _, v := range r.Validation {
-		verdict := "passed"
-		if !v.Passed {
-			verdict = "FAILED"
-		}
+		verdict := v.Verdict
 		w("### %s: %s\n\n`%s`\n\n```\n%s\n```\n\n", mdEscape(v.Scenario), verdict, v.Command, strings.TrimRight(v.Text, "\n"))
 	}
 	return b.Bytes()
@@ -177,7 +174,7 @@ nav ol{padding-left:1.5rem}
 {{end}}</section>
 <section id="validation"><h2>Real sockets against the simulator</h2>
 {{if not .Validation}}<p>{{.R.ValidationNote}}</p>{{end}}
-{{range .Validation}}<h3 id="{{.HTMLID}}">{{.Scenario}}: {{if .Passed}}passed{{else}}FAILED{{end}}</h3><p><code>{{.Command}}</code></p><pre>{{.Text}}</pre>{{end}}
+{{range .Validation}}<h3 id="{{.HTMLID}}">{{.Scenario}}: {{.Verdict}}</h3><p><code>{{.Command}}</code></p><pre>{{.Text}}</pre>{{end}}
 </section>
 </main>
 </body></html>
@@ -272,11 +269,7 @@ func (r *Report) HTML(figures map[string][]byte) ([]byte, error) {
 	for _, v := range r.Validation {
 		hv := htmlValidation{ValidationTable: v, HTMLID: used.id("validation-", v.Scenario)}
 		page.Validation = append(page.Validation, hv)
-		verdict := "passed"
-		if !v.Passed {
-			verdict = "FAILED"
-		}
-		val.Sub = append(val.Sub, tocEntry{ID: hv.HTMLID, Text: v.Scenario + ": " + verdict})
+		val.Sub = append(val.Sub, tocEntry{ID: hv.HTMLID, Text: v.Scenario + ": " + v.Verdict})
 	}
 	page.TOC = []tocEntry{
 		{ID: "overview", Text: "Overview"},

@@ -80,7 +80,31 @@ type ValidationInput struct {
 	// RealSeeds and SimSeeds are the real and the simulated runs' seeds.
 	RealSeeds, SimSeeds stats.SeedRange
 	Result              *stats.Validation
+	// Attempts is how many times it was run (a run that overran is tried
+	// again); Stalls counts the overruns of the last attempt.
+	Attempts, Stalls int
 }
+
+// Verdict is what a validation decided: ValidationPassed, ValidationFailed
+// on the model's metrics, or ValidationInconclusive when it failed only
+// because the host stalled the real runs (overruns), which says nothing
+// about the model.
+func (v ValidationInput) Verdict() string {
+	switch {
+	case v.Result.Passed():
+		return ValidationPassed
+	case len(v.Result.Overruns) > 0:
+		return ValidationInconclusive
+	}
+	return ValidationFailed
+}
+
+// The verdicts of a validation.
+const (
+	ValidationPassed       = "passed"
+	ValidationFailed       = "FAILED"
+	ValidationInconclusive = "INCONCLUSIVE"
+)
 
 // ValidationTable is the validation of one scenario as the report shows
 // it: the command that repeats it, whether it passed, and its table as
@@ -89,7 +113,9 @@ type ValidationTable struct {
 	Scenario string `json:"scenario"`
 	Command  string `json:"command"`
 	Passed   bool   `json:"passed"`
-	Text     string `json:"text"`
+	// Verdict is passed, FAILED or INCONCLUSIVE (see ValidationInput).
+	Verdict string `json:"verdict"`
+	Text    string `json:"text"`
 }
 
 // Input is everything the report is built from.
@@ -178,7 +204,11 @@ func validationTable(v ValidationInput) ValidationTable {
 	var b strings.Builder
 	fmt.Fprintf(&b, "simulated seeds %d..%d; real runs' seeds %d..%d\n\n", v.SimSeeds.From, v.SimSeeds.To, v.RealSeeds.From, v.RealSeeds.To)
 	v.Result.WriteText(&b)
-	return ValidationTable{Scenario: v.Scenario, Command: v.Command, Passed: v.Result.Passed(), Text: b.String()}
+	if v.Verdict() == ValidationInconclusive {
+		fmt.Fprintf(&b, "\nINCONCLUSIVE after %d attempt(s): the host stalled the real runs (%d overrun(s) in the last);\n"+
+			"overruns say nothing about the model: run again on an idle host or with a lower --speed.\n", v.Attempts, v.Stalls)
+	}
+	return ValidationTable{Scenario: v.Scenario, Command: v.Command, Passed: v.Result.Passed(), Verdict: v.Verdict(), Text: b.String()}
 }
 
 // Build computes the report.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"desim/analysis/report"
 	"desim/experiment"
 	"desim/internal/progress"
 	"desim/scenarios"
@@ -54,14 +55,17 @@ func newReproduceCmd(e *env) *cobra.Command {
 			for _, cl := range r.Claims {
 				fmt.Fprintf(e.stdout, "claim %-2s  %-12s %s\n", cl.ID, strings.ToUpper(string(cl.Verdict)), cl.Claim)
 			}
+			failed := 0
 			for _, v := range r.Validation {
-				status := "passed"
-				if !v.Passed {
-					status = "FAILED"
+				fmt.Fprintf(e.stdout, "real sockets vs simulator, %s: %s\n", v.Scenario, v.Verdict)
+				if v.Verdict == report.ValidationFailed {
+					failed++
 				}
-				fmt.Fprintf(e.stdout, "real sockets vs simulator, %s: %s\n", v.Scenario, status)
 			}
-			fmt.Fprintf(e.stdout, "wrote %s\n", filepath.Join(o.Dir, "{REPORT.md,REPORT.html,report.json,figures/}"))
+			fmt.Fprintf(e.stderr, "wrote %s\n", filepath.Join(o.Dir, "{REPORT.md,REPORT.html,report.json,figures/}"))
+			if failed > 0 {
+				return exitError{exitFailure, fmt.Errorf("the simulator FAILED its validation against real sockets on %d scenario(s): see the report", failed)}
+			}
 			return nil
 		})
 	f := c.Flags()
