@@ -34,7 +34,7 @@ func newPlotCmd(e *env) *cobra.Command {
 			if err := experiment.WriteFigure(path, r.Figure()); err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "wrote %s\n", path)
+			fmt.Fprintf(e.stderr, "wrote %s\n", path)
 			return nil
 		})
 	c.Flags().StringVarP(&out, "output", "o", "", "output `FILE`: .png, .svg or .pdf (default RUN/figure.png for a directory, figure.png for files)")

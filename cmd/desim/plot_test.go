@@ -36,8 +36,8 @@ func TestPlotRunDirectory(t *testing.T) {
 	dir := plotRunDir(t)
 	r := mustRun(t, "plot", dir)
 	path := filepath.Join(dir, "figure.png")
-	if r.stdout != "wrote "+path+"\n" {
-		t.Errorf("stdout %q, want %q", r.stdout, "wrote "+path+"\n")
+	if r.stderr != "wrote "+path+"\n" || r.stdout != "" {
+		t.Errorf("stderr %q, stdout %q; want stderr %q and no stdout", r.stderr, r.stdout, "wrote "+path+"\n")
 	}
 	files := readOutDir(t, dir) // also: no temporary file left behind
 	checkPNG(t, path, files["figure.png"])
@@ -91,8 +91,8 @@ func TestPlotFormats(t *testing.T) {
 	} {
 		out := filepath.Join(t.TempDir(), tc.file)
 		r := mustRun(t, "plot", dir, "-o", out)
-		if r.stdout != "wrote "+out+"\n" {
-			t.Errorf("%s: stdout %q", tc.file, r.stdout)
+		if r.stderr != "wrote "+out+"\n" {
+			t.Errorf("%s: stderr %q", tc.file, r.stderr)
 		}
 		data, err := os.ReadFile(out)
 		if err != nil {
@@ -132,8 +132,8 @@ func TestPlotOriginalLogs(t *testing.T) {
 	}
 
 	r := mustRun(t, append([]string{"plot"}, files...)...)
-	if r.stdout != "wrote figure.png\n" {
-		t.Errorf("stdout %q, want %q", r.stdout, "wrote figure.png\n")
+	if r.stderr != "wrote figure.png\n" {
+		t.Errorf("stderr %q, want %q", r.stderr, "wrote figure.png\n")
 	}
 	fig, err := os.ReadFile("figure.png")
 	if err != nil {
