@@ -79,18 +79,9 @@ type Metric struct {
 	// other; one of them is set.
 	integer func(*MachineMetrics) int64
 	real    func(*MachineMetrics) float64
-	// predict is the mean-field model's prediction for a machine over a
-	// horizon; nil when the model makes none.
-	predict func(*MachinePrediction, *Horizon) float64
-}
-
-// Horizon is what the prediction of a machine's totals needs besides the
-// model's rates (MachinePrediction): how long it ran.
-type Horizon struct {
-	Machines int     // N, the machines of the run
-	Duration float64 // the run's virtual time, s
-	Active   float64 // T: the machine's time from its start to the end of the run, s
-	Ticks    int64   // its ticks in that time, exactly
+	// predict reads the metric's expectation over a run from the
+	// finite-horizon model (PredictRun); nil when the model makes none.
+	predict func(*Expected) float64
 }
 
 // The metrics, in summary.json's order.
@@ -98,48 +89,43 @@ var (
 	Ticks = &Metric{Key: "ticks", Unit: "ticks", Kind: KindCount, Resolution: ResolutionExact,
 		Doc: "log lines: ticks of the machine", column: 8,
 		integer: func(m *MachineMetrics) int64 { return m.Ticks },
-		predict: func(_ *MachinePrediction, h *Horizon) float64 { return float64(h.Ticks) }}
+		predict: func(e *Expected) float64 { return e.Ticks }}
 	Receives = &Metric{Key: "receives", Unit: "ticks", Kind: KindCount, Resolution: ResolutionOne,
 		Doc: "ticks that popped a message", column: 8,
 		integer: func(m *MachineMetrics) int64 { return m.Receives },
-		predict: func(p *MachinePrediction, h *Horizon) float64 { return p.ReceiveRate * h.Active }}
+		predict: func(e *Expected) float64 { return e.Receives }}
 	Sends = &Metric{Key: "sends", Unit: "ticks", Kind: KindCount, Resolution: ResolutionOne,
 		Doc: "ticks on which a send or broadcast happened", column: 7,
 		integer: func(m *MachineMetrics) int64 { return m.Sends },
-		predict: func(p *MachinePrediction, h *Horizon) float64 { return p.SendRate * h.Active }}
+		predict: func(e *Expected) float64 { return e.Sends }}
 	Internals = &Metric{Key: "internals", Unit: "ticks", Kind: KindCount, Resolution: ResolutionOne,
 		Doc: "internal events", column: 9,
 		integer: func(m *MachineMetrics) int64 { return m.Internals },
-		predict: func(p *MachinePrediction, h *Horizon) float64 { return p.InternalRate * h.Active }}
-	// MessagesSent is predicted as send_rate · T · 2(N−1)/N: of the N
-	// send faces, N−1 send one copy and one broadcasts N−1. It has no
-	// column in WriteTable.
+		predict: func(e *Expected) float64 { return e.Internals }}
+	// MessagesSent has no column in WriteTable.
 	MessagesSent = &Metric{Key: "messages_sent", Unit: "messages", Kind: KindCount, Resolution: ResolutionOne,
 		Doc:     "copies sent: 1 per send, N-1 per broadcast",
 		integer: func(m *MachineMetrics) int64 { return m.MessagesSent },
-		predict: func(p *MachinePrediction, h *Horizon) float64 {
-			n := float64(h.Machines)
-			return p.SendRate * h.Active * 2 * (n - 1) / n
-		}}
+		predict: func(e *Expected) float64 { return e.MessagesSent }}
 	FinalClock = &Metric{Key: "final_clock", Unit: "clock", Kind: KindLevel, Resolution: ResolutionOne,
 		Doc: "clock after the last tick", column: 11,
 		integer: func(m *MachineMetrics) int64 { return m.FinalClock },
-		predict: func(p *MachinePrediction, h *Horizon) float64 { return p.ClockSlope * h.Duration }}
+		predict: func(e *Expected) float64 { return e.FinalClock }}
 	FinalQueue = &Metric{Key: "final_queue", Unit: "messages", Kind: KindLevel, Resolution: ResolutionOne,
 		Doc: "queue length at the last tick", column: 10,
 		integer: func(m *MachineMetrics) int64 { return m.FinalQueue },
-		predict: func(p *MachinePrediction, h *Horizon) float64 { return p.QueueSlope * h.Active }}
+		predict: func(e *Expected) float64 { return e.FinalQueue }}
 	MaxQueue = &Metric{Key: "max_queue", Unit: "messages", Kind: KindLevel, Resolution: ResolutionOne,
 		Doc: "largest logged queue length", column: 9,
 		integer: func(m *MachineMetrics) int64 { return m.MaxQueue }}
 	ClockSlope = &Metric{Key: "clock_slope", Unit: "clock/s", Kind: KindSlope, Resolution: ResolutionRate,
 		Doc: "OLS slope of the clock against time", column: 11,
 		real:    func(m *MachineMetrics) float64 { return m.ClockSlope },
-		predict: func(p *MachinePrediction, _ *Horizon) float64 { return p.ClockSlope }}
+		predict: func(e *Expected) float64 { return e.ClockSlope }}
 	QueueSlope = &Metric{Key: "queue_slope", Unit: "messages/s", Kind: KindSlope, Resolution: ResolutionRate,
 		Doc: "OLS slope of the queue length against time", column: 11,
 		real:    func(m *MachineMetrics) float64 { return m.QueueSlope },
-		predict: func(p *MachinePrediction, _ *Horizon) float64 { return p.QueueSlope }}
+		predict: func(e *Expected) float64 { return e.QueueSlope }}
 	// Drift is a machine's clock slope minus the largest rate among the
 	// run's machines: the fastest clock's long-run slope, which no clock
 	// outgrows in the long run (a Lamport clock counts the longest chain
@@ -153,11 +139,11 @@ var (
 	Drift = &Metric{Key: "drift", Unit: "clock/s", Kind: KindSlope, Resolution: ResolutionRate,
 		Doc: "clock_slope minus the run's largest rate (the fastest clock's long-run slope)", column: 8,
 		real:    func(m *MachineMetrics) float64 { return m.Drift },
-		predict: func(p *MachinePrediction, _ *Horizon) float64 { return p.Drift }}
+		predict: func(e *Expected) float64 { return e.Drift }}
 	MeanJump = &Metric{Key: "mean_jump", Unit: "clock", Kind: KindRatio, Resolution: ResolutionMean,
 		Doc: "mean difference between consecutive logged clocks", column: 9,
 		real:    func(m *MachineMetrics) float64 { return m.MeanJump },
-		predict: func(p *MachinePrediction, _ *Horizon) float64 { return p.ClockSlope / p.Rate }}
+		predict: func(e *Expected) float64 { return e.MeanJump }}
 	MaxJump = &Metric{Key: "max_jump", Unit: "clock", Kind: KindLevel, Resolution: ResolutionOne,
 		Doc: "largest difference between consecutive logged clocks", column: 8,
 		integer: func(m *MachineMetrics) int64 { return m.MaxJump }}
@@ -203,27 +189,19 @@ func (m *Metric) Value(mm *MachineMetrics) float64 {
 	return m.real(mm)
 }
 
-// Predicted reports whether the mean-field model predicts the metric.
+// Predicted reports whether the model predicts the metric.
 func (m *Metric) Predicted() bool { return m.predict != nil }
 
-// Predict returns the mean-field model's prediction of the metric for a
-// machine whose rates are p, over h; false when the model makes none:
-//
-//	ticks          the exact number of ticks in [start, duration)
-//	receives       receive_rate · T      (T = duration − start)
-//	sends          send_rate · T
-//	internals      internal_rate · T
-//	messages_sent  send_rate · T · 2(N−1)/N
-//	final_clock    clock_slope · duration
-//	final_queue    queue_slope · T
-//	clock_slope, queue_slope, drift   as predicted
-//	mean_jump      clock_slope / rate
-//	max_queue, max_jump               none
-func (m *Metric) Predict(p *MachinePrediction, h *Horizon) (float64, bool) {
+// Predict returns the metric's expectation over a run, from the
+// finite-horizon model's expectations e of a machine (PredictRun), and
+// false for the metrics it does not predict: max_queue and max_jump (the
+// expectation of a maximum needs more than the per-tick distributions the
+// model carries).
+func (m *Metric) Predict(e *Expected) (float64, bool) {
 	if m.predict == nil {
 		return 0, false
 	}
-	return m.predict(p, h), true
+	return m.predict(e), true
 }
 
 // Accumulator computes MachineMetrics from a stream of records in O(1)

@@ -66,8 +66,18 @@ func TestMetricTable(t *testing.T) {
 		if m.Unit == "" || m.Doc == "" {
 			t.Errorf("%s: no unit or doc", m.Key)
 		}
-		if _, ok := m.Predict(&MachinePrediction{Rate: 1}, &Horizon{Machines: 2}); ok != m.Predicted() {
-			t.Errorf("%s: Predict's ok is %v, Predicted %v", m.Key, ok, m.Predicted())
+		// A predicted metric reads the field of Expected with its key.
+		var e Expected
+		ev := reflect.ValueOf(&e).Elem()
+		field := -1
+		for j := range ev.NumField() {
+			if strings.Split(ev.Type().Field(j).Tag.Get("json"), ",")[0] == m.Key {
+				field = j
+				ev.Field(j).SetFloat(float64(100 + i))
+			}
+		}
+		if v, ok := m.Predict(&e); ok != m.Predicted() || ok && (field < 0 || v != float64(100+i)) {
+			t.Errorf("%s: Predict gives %v, %v (Predicted %v); want Expected's field %q", m.Key, v, ok, m.Predicted(), m.Key)
 		}
 		if m.String() != m.Key {
 			t.Errorf("%s: String gives %q", m.Key, m.String())

@@ -1,11 +1,16 @@
 package analysis
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
+
+	"desim/scenarios"
 )
 
 // NearOneLow and NearOneHigh bound the band of loads around ρ = 1 in
@@ -75,4 +80,99 @@ func WritePrediction(w io.Writer, name string, die int, rates []string, ms []Mac
 	} else {
 		fmt.Fprintln(w, "Near ρ = 1 the queue wanders like a random walk; the fluid prediction is only approximate there.")
 	}
+}
+
+// WritePredict prints what "desim predict" prints for scenario s: the
+// long-run model's table (WritePrediction), or with finite the expected
+// metrics over a run of s.Duration (WriteRunPrediction); with asJSON the
+// same as JSON.
+func WritePredict(w io.Writer, s *scenarios.Scenario, finite, asJSON bool) error {
+	rates := make([]string, len(s.Machines))
+	for i, m := range s.Machines {
+		rates[i] = m.Rate.String()
+	}
+	if !asJSON {
+		if finite {
+			WriteRunPrediction(w, s.Name, s.Die, rates, PredictRun(s))
+		} else {
+			WritePrediction(w, s.Name, s.Die, rates, Predict(s.Rates(), s.Die))
+		}
+		return nil
+	}
+	var v any = struct {
+		Scenario string              `json:"scenario"`
+		Die      int                 `json:"die"`
+		Machines []MachinePrediction `json:"machines"`
+	}{s.Name, s.Die, Predict(s.Rates(), s.Die)}
+	if finite {
+		v = struct {
+			Scenario string `json:"scenario"`
+			Die      int    `json:"die"`
+			*RunPrediction
+		}{s.Name, s.Die, PredictRun(s)}
+	}
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "%s\n", b)
+	return err
+}
+
+// WriteRunPrediction prints the finite-horizon prediction rp of scenario
+// name (die faces die, rates as written) as an aligned table: per machine
+// the load, and the expectation of every metric the model predicts over a
+// run of rp.DurationS, with a "*" on machines flagged approximate.
+func WriteRunPrediction(w io.Writer, name string, die int, rates []string, rp *RunPrediction) {
+	fmt.Fprintf(w, "%s: expected metrics over a run of %s (finite-horizon model, die %d, mean over seeds)\n", name, formatSeconds(rp.DurationS), die)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	head := "machine\trate\tLOAD ρ\t\t"
+	for _, m := range Metrics {
+		if m.Predicted() {
+			head += m.Key + "\t"
+		}
+	}
+	fmt.Fprintln(tw, head)
+	approx := false
+	for i := range rp.Machines {
+		e := &rp.Machines[i]
+		mark := " "
+		if e.Approximate {
+			mark, approx = "*", true
+		}
+		line := fmt.Sprintf("%d\t%s\t%.3f\t%s\t", e.ID, rates[e.ID], e.Load, mark)
+		for _, m := range Metrics {
+			if v, ok := m.Predict(e); ok {
+				dec := 2
+				if m.Kind == KindSlope || m.Kind == KindRatio {
+					dec = 4
+				}
+				line += unsigned0(strconv.FormatFloat(v, 'f', dec, 64)) + "\t"
+			}
+		}
+		fmt.Fprintln(tw, line)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "Counts and levels are expectations over runs of this length (ticks exactly), slopes the expected fitted slopes.")
+	fmt.Fprintln(w, "max_queue and max_jump: not predicted.")
+	if rp.EvolvedS < rp.DurationS {
+		fmt.Fprintf(w, "The model was computed tick by tick over the first %s and extended linearly beyond.\n", formatSeconds(rp.EvolvedS))
+	}
+	if approx {
+		fmt.Fprintf(w, "*: load near 1 (%g < ρ < %g): approximate; the model's queue there is shorter than a run's.\n", ApproxLow, ApproxHigh)
+	}
+}
+
+// formatSeconds writes a number of seconds as a scenario writes a
+// duration ("60s", "1.5s").
+func formatSeconds(s float64) string {
+	return scenarios.FormatDuration(time.Duration(math.Round(s * 1e9)))
+}
+
+// unsigned0 drops the sign of a formatted number that rounds to zero.
+func unsigned0(s string) string {
+	if strings.Trim(s, "-0.") == "" {
+		return strings.TrimPrefix(s, "-")
+	}
+	return s
 }

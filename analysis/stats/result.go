@@ -49,6 +49,9 @@ type MachineOutput struct {
 	ID      int             `json:"id"`
 	Rate    float64         `json:"rate"`
 	Metrics MetricSummaries `json:"metrics"`
+	// Approximate marks a machine whose load is near 1 (see
+	// analysis.ApproxLow): its predictions are only approximate.
+	Approximate bool `json:"approximate,omitempty"`
 }
 
 // MetricSummaries are the summaries of analysis.Metrics, in that order.
@@ -87,41 +90,45 @@ func (m *MetricSummaries) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// Predictions returns the mean-field prediction of each metric of each
-// machine of s over its duration, pred[machine][metric], nil where the
-// model makes none (see analysis.Metric.Predict).
+// Predictions returns the finite-horizon prediction of each metric of
+// each machine of s over a run of its duration, pred[machine][metric]:
+// the expectation of the metric (analysis.PredictRun), nil where the model
+// makes none (max_queue, max_jump).
 func Predictions(s *scenarios.Scenario) [][]*float64 {
-	p := analysis.Predict(s.Rates(), s.Die)
-	out := make([][]*float64, len(p))
-	for i := range p {
-		mc := s.Machines[i]
-		h := analysis.Horizon{
-			Machines: len(s.Machines),
-			Duration: s.Duration.Seconds(),
-			Active:   (s.Duration - mc.Start).Seconds(),
-			Ticks:    mc.Rate.TicksBefore(int64(s.Duration - mc.Start)),
-		}
+	pred, _ := predictions(s)
+	return pred
+}
+
+// predictions is Predictions with each machine's Approximate flag.
+func predictions(s *scenarios.Scenario) ([][]*float64, []bool) {
+	rp := analysis.PredictRun(s)
+	out := make([][]*float64, len(rp.Machines))
+	approx := make([]bool, len(rp.Machines))
+	for i := range rp.Machines {
+		e := &rp.Machines[i]
+		approx[i] = e.Approximate
 		out[i] = make([]*float64, len(analysis.Metrics))
 		for k, m := range analysis.Metrics {
-			if v, ok := m.Predict(&p[i], &h); ok {
+			if v, ok := m.Predict(e); ok {
 				out[i][k] = &v
 			}
 		}
 	}
-	return out
+	return out, approx
 }
 
 // Summarize returns the output of scenario s from its stats over seeds r
-// (st[i][k]: machine i's metric analysis.Metrics[k]).
+// (st[i][k]: machine i's metric analysis.Metrics[k]), with the
+// finite-horizon predictions and z.
 func Summarize(s *scenarios.Scenario, st [][]Stat, r SeedRange) ScenarioOutput {
-	pred := Predictions(s)
+	pred, approx := predictions(s)
 	out := ScenarioOutput{
 		Scenario:  s.Name,
 		DurationS: s.Duration.Seconds(),
 		Seeds:     r,
 	}
 	for i, m := range s.Machines {
-		mo := MachineOutput{ID: i, Rate: m.Rate.Float64(), Metrics: make(MetricSummaries, len(analysis.Metrics))}
+		mo := MachineOutput{ID: i, Rate: m.Rate.Float64(), Metrics: make(MetricSummaries, len(analysis.Metrics)), Approximate: approx[i]}
 		for k := range analysis.Metrics {
 			mo.Metrics[k] = st[i][k].Summarize(pred[i][k])
 		}
@@ -159,14 +166,14 @@ func WriteJSON(w io.Writer, o *Output) error {
 // WriteCSV writes one row per scenario, machine and metric, with a header.
 func WriteCSV(w io.Writer, o *Output) error {
 	var b bytes.Buffer
-	b.WriteString("scenario,duration_s,seed_from,seed_to,runs,machine,rate,metric,n,mean,sd,ci95,min,max,min_seed,max_seed,predicted,z\n")
+	b.WriteString("scenario,duration_s,seed_from,seed_to,runs,machine,rate,metric,n,mean,sd,ci95,min,max,min_seed,max_seed,predicted,z,approximate\n")
 	for _, s := range o.Scenarios {
 		for _, m := range s.Machines {
 			for k, v := range m.Metrics {
-				fmt.Fprintf(&b, "%s,%s,%d,%d,%d,%d,%s,%s,%d,%s,%s,%s,%s,%s,%d,%d,%s,%s\n",
+				fmt.Fprintf(&b, "%s,%s,%d,%d,%d,%d,%s,%s,%d,%s,%s,%s,%s,%s,%d,%d,%s,%s,%v\n",
 					s.Scenario, num(s.DurationS), s.Seeds.From, s.Seeds.To, s.Runs, m.ID, num(m.Rate), analysis.Metrics[k].Key,
 					v.N, num(v.Mean), num(v.SD), num(v.CI95), num(v.Min), num(v.Max), v.MinSeed, v.MaxSeed,
-					optNum(v.Predicted), optNum(v.Z))
+					optNum(v.Predicted), optNum(v.Z), m.Approximate && v.Predicted != nil)
 			}
 		}
 	}

@@ -56,7 +56,8 @@ func fmtValue(v float64, m *analysis.Metric, integer bool) string {
 
 // WriteTableOptions writes an aligned table per scenario: for every
 // machine and metric the mean ± its 95% CI, the prediction and z (only
-// where the model predicts the metric), a "!" on rows with |z| ≥ ZMark,
+// where the model predicts the metric), a "!" on rows with |z| ≥ ZMark, a
+// "~" on the predictions of machines flagged approximate,
 // and with Wide the sd, the extremes and the seeds that gave them. Under
 // each scenario it prints the commands that replay the runs with the
 // smallest and the largest final queue of its most loaded machine.
@@ -68,7 +69,7 @@ func WriteTableOptions(w io.Writer, o *Output, opt TableOptions) error {
 	if quote == nil {
 		quote = func(s string) string { return s }
 	}
-	marked := false
+	marked, approx := false, false
 	for si, s := range o.Scenarios {
 		if si > 0 {
 			fmt.Fprintln(w)
@@ -94,6 +95,9 @@ func WriteTableOptions(w io.Writer, o *Output, opt TableOptions) error {
 						mark, marked = "!", true
 					}
 				}
+				if m.Approximate && v.Predicted != nil {
+					mark, approx = mark+"~", true
+				}
 				mean, ci := fmtValue(v.Mean, met, false), fmtValue(v.CI95, met, false)
 				if opt.Wide {
 					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%d\t%s\t%s\t%s\t\n", m.ID, num(m.Rate), met.Key, mean, ci,
@@ -118,9 +122,13 @@ func WriteTableOptions(w io.Writer, o *Output, opt TableOptions) error {
 			}
 		}
 	}
-	fmt.Fprintln(w, "\nz = (mean − predicted)/(sd/√n), shown where the model predicts the metric.")
+	fmt.Fprintln(w, "\npredicted: the model's expectation over a run of this length (desim predict --duration D);")
+	fmt.Fprintln(w, "z = (mean − predicted)/(sd/√n), shown where the model predicts the metric.")
 	if marked {
 		fmt.Fprintf(w, "!: |z| ≥ %d, more than run-to-run noise explains: the model and the simulation part there.\n", ZMark)
+	}
+	if approx {
+		fmt.Fprintf(w, "~: a load near 1 (%g < ρ < %g): the prediction is approximate there.\n", analysis.ApproxLow, analysis.ApproxHigh)
 	}
 	if !opt.Wide {
 		fmt.Fprintln(w, "--wide adds sd, the extremes and the seeds that gave them.")

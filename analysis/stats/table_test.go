@@ -94,3 +94,35 @@ func TestWriteTableOptions(t *testing.T) {
 		}
 	}
 }
+
+// A machine flagged approximate has its predictions marked "~", with a
+// footnote, in the table, and "true" in the CSV's last column.
+func TestApproximateMarked(t *testing.T) {
+	o := tableOutput()
+	o.Scenarios[0].Machines[1].Approximate = true
+	var b strings.Builder
+	if err := WriteTableOptions(&b, o, TableOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	predicted := 0
+	for _, m := range analysis.Metrics {
+		if m.Predicted() {
+			predicted++
+		}
+	}
+	if got := strings.Count(out, "~\n"); got != predicted {
+		t.Errorf("%d rows marked ~, want machine 1's %d predicted metrics:\n%s", got, predicted, out)
+	}
+	if !strings.Contains(out, "~: a load near 1 (0.85 < ρ < 1.15)") {
+		t.Errorf("no footnote for ~:\n%s", out)
+	}
+	var c strings.Builder
+	if err := WriteCSV(&c, o); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(c.String()), "\n")
+	if !strings.HasSuffix(lines[0], ",z,approximate") || strings.Count(c.String(), ",true\n") != predicted {
+		t.Errorf("CSV: header %q, %d rows true, want %d", lines[0], strings.Count(c.String(), ",true\n"), predicted)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"desim/analysis"
@@ -299,5 +300,39 @@ func TestPredictHelp(t *testing.T) {
 		if !strings.Contains(out, s) {
 			t.Errorf("desim predict -h lacks %q:\n%s", s, out)
 		}
+	}
+}
+
+// With --duration, predict prints the expected metrics over a run of that
+// length: the finite-horizon model's, as a table and as JSON.
+func TestPredictDuration(t *testing.T) {
+	out := mustRun(t, "predict", "A3", "--duration", "60s").stdout
+	for _, want := range []string{"A3: expected metrics over a run of 60s", "receives", "final_queue", "max_queue and max_jump: not predicted"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	var got struct {
+		DurationS float64             `json:"duration_s"`
+		Machines  []analysis.Expected `json:"machines"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "predict", "A3", "--duration", "60s", "--json").stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	s, err := scenarios.Builtin("A3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Duration = 60 * time.Second
+	want := analysis.PredictRun(s)
+	if got.DurationS != 60 || !reflect.DeepEqual(got.Machines, want.Machines) {
+		t.Errorf("JSON: %+v\nwant PredictRun's %+v", got, want)
+	}
+	if got.Machines[2].Ticks != 60 || got.Machines[2].FinalQueue < 50 {
+		t.Errorf("A3's slow machine over 60 s: %+v", got.Machines[2])
+	}
+	// B4's machine 2 (ρ = 0.875) is flagged approximate.
+	if out := mustRun(t, "predict", "B4", "--duration", "60s").stdout; !strings.Contains(out, "*: load near 1") {
+		t.Errorf("B4: no approximate flag:\n%s", out)
 	}
 }
