@@ -465,3 +465,27 @@ func BenchmarkA1Trace(b *testing.B) {
 	}
 	b.ReportMetric(float64(msgs)/b.Elapsed().Seconds(), "messages/s")
 }
+
+// AppendMessage spells every number as strconv and AppendSeconds do, at
+// every length.
+func TestAppendMessageNumbers(t *testing.T) {
+	var vs []int64
+	for p := int64(1); p > 0 && p <= 1e18; p *= 10 {
+		vs = append(vs, p-1, p, p+1, 2*p-1, 9*p)
+	}
+	vs = append(vs, 1<<63-1, 1<<62, 123456789012345678)
+	for _, v := range vs {
+		for _, st := range []sim.MessageState{sim.MessageReceived, sim.MessageQueued} {
+			m := sim.Message{Seq: v, From: int(v % 1001), To: int(v % 997), Sent: v, Value: v, Queued: v, State: st, Received: v, Clock: v}
+			want := fmt.Sprintf("%d,%d,%d,%s,%d,%s,%s,", v, m.From, m.To, sim.AppendSeconds(nil, v), v, sim.AppendSeconds(nil, v), st)
+			if st == sim.MessageReceived {
+				want += fmt.Sprintf("%s,%d\n", sim.AppendSeconds(nil, v), v)
+			} else {
+				want += ",\n"
+			}
+			if got := string(sim.AppendMessage([]byte("x"), &m)); got != "x"+want {
+				t.Errorf("%d: got %q, want %q", v, got, "x"+want)
+			}
+		}
+	}
+}

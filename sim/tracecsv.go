@@ -3,6 +3,8 @@ package sim
 import (
 	"encoding/binary"
 	"io"
+	"math/bits"
+	"slices"
 )
 
 // MessagesHeader is the header line of a message trace, messages.csv.
@@ -66,85 +68,105 @@ func (m *MessageWriter) Flush() error {
 }
 
 // AppendMessage appends the line of messages.csv for msg, with its
-// newline. The line is formatted right to left into a small array, two
-// digits at a time, and appended at once, as AppendLine does.
+// newline. The fields are written straight into dst, each integer's
+// length counted first and its digits then written four at a time from a
+// table, right to left within its place.
 func AppendMessage(dst []byte, msg *Message) []byte {
-	var b [maxMessageLine]byte
-	i := len(b) - 1
-	b[i] = '\n'
-	if msg.State == MessageReceived {
-		i = putUintM(&b, i, uint64(msg.Clock))
-		i--
-		b[i] = ','
-		i = putSecondsM(&b, i, uint64(msg.Received))
-	} else {
-		i--
-		b[i] = ','
-	}
-	i--
-	b[i] = ','
+	dst = slices.Grow(dst, maxMessageLine)
+	dst = appendUint(dst, uint64(msg.Seq))
+	dst = append(dst, ',')
+	dst = appendUint(dst, uint64(msg.From))
+	dst = append(dst, ',')
+	dst = appendUint(dst, uint64(msg.To))
+	dst = append(dst, ',')
+	dst = appendSec(dst, uint64(msg.Sent))
+	dst = append(dst, ',')
+	dst = appendUint(dst, uint64(msg.Value))
+	dst = append(dst, ',')
+	dst = appendSec(dst, uint64(msg.Queued))
+	dst = append(dst, ',')
 	st := messageStates[0]
 	if int(msg.State) < len(messageStates) {
 		st = messageStates[msg.State]
 	}
-	i -= len(st)
-	copy(b[i:], st)
-	i--
-	b[i] = ','
-	i = putSecondsM(&b, i, uint64(msg.Queued))
-	i--
-	b[i] = ','
-	i = putUintM(&b, i, uint64(msg.Value))
-	i--
-	b[i] = ','
-	i = putSecondsM(&b, i, uint64(msg.Sent))
-	i--
-	b[i] = ','
-	i = putUintM(&b, i, uint64(msg.To))
-	i--
-	b[i] = ','
-	i = putUintM(&b, i, uint64(msg.From))
-	i--
-	b[i] = ','
-	i = putUintM(&b, i, uint64(msg.Seq))
-	return append(dst, b[i:]...)
+	dst = append(dst, st...)
+	if msg.State != MessageReceived {
+		return append(dst, ",,\n"...)
+	}
+	dst = append(dst, ',')
+	dst = appendSec(dst, uint64(msg.Received))
+	dst = append(dst, ',')
+	dst = appendUint(dst, uint64(msg.Clock))
+	return append(dst, '\n')
 }
 
-// putSecondsM is putSeconds for a message line, four digits at a time
-// from digits4: three times per line make this the line's largest cost.
-func putSecondsM(b *[maxMessageLine]byte, i int, ns uint64) int {
+// appendSec appends ns nanoseconds as seconds with 9 decimals; dst must
+// have room for 30 bytes.
+func appendSec(dst []byte, ns uint64) []byte {
+	dst = appendUint(dst, ns/1e9)
 	f := uint32(ns % 1e9)
 	hi, lo := f/100000, f%100000 // 4 and 5 decimals
-	i -= 10
-	b[i] = '.'
-	binary.LittleEndian.PutUint32(b[i+1:], digits4[hi])
-	binary.LittleEndian.PutUint32(b[i+5:], digits4[lo/10])
-	b[i+9] = byte('0' + lo%10)
-	return putUintM(b, i, ns/1e9)
+	l := len(dst)
+	dst = dst[:l+10]
+	dst[l] = '.'
+	binary.LittleEndian.PutUint32(dst[l+1:], digits4[hi])
+	binary.LittleEndian.PutUint32(dst[l+5:], digits4[lo/10])
+	dst[l+9] = byte('0' + lo%10)
+	return dst
 }
 
-// putUintM is putUint for a message line, four digits at a time.
-func putUintM(b *[maxMessageLine]byte, i int, v uint64) int {
+// appendUint appends v in decimal; dst must have room for 20 bytes.
+// Numbers below 10^4 (most seconds, values and machine numbers) take one
+// table lookup.
+func appendUint(dst []byte, v uint64) []byte {
+	l := len(dst)
+	if v >= 10000 {
+		return appendLong(dst, v)
+	}
+	w := digits4[v]
+	switch {
+	case v >= 1000:
+		dst = dst[:l+4]
+		binary.LittleEndian.PutUint32(dst[l:], w)
+	case v >= 100:
+		dst = dst[:l+3]
+		dst[l], dst[l+1], dst[l+2] = byte(w>>8), byte(w>>16), byte(w>>24)
+	case v >= 10:
+		dst = dst[:l+2]
+		dst[l], dst[l+1] = byte(w>>16), byte(w>>24)
+	default:
+		dst = dst[:l+1]
+		dst[l] = byte(w >> 24)
+	}
+	return dst
+}
+
+// appendLong is appendUint for v ≥ 10^4: its length counted first, its
+// digits written four at a time right to left.
+func appendLong(dst []byte, v uint64) []byte {
+	l := len(dst)
+	n := decimalLen(v)
+	dst = dst[:l+n]
+	i := l + n
 	for v >= 10000 {
 		i -= 4
-		binary.LittleEndian.PutUint32(b[i:], digits4[v%10000])
+		binary.LittleEndian.PutUint32(dst[i:], digits4[v%10000])
 		v /= 10000
 	}
-	if v >= 100 {
-		d := v % 100 * 2
-		v /= 100
-		i -= 2
-		b[i], b[i+1] = digits2[d], digits2[d+1]
-	}
-	if v >= 10 {
-		i -= 2
-		b[i], b[i+1] = digits2[v*2], digits2[v*2+1]
-	} else {
-		i--
-		b[i] = byte('0' + v)
-	}
-	return i
+	return appendUint(dst[:l], v)[:l+n]
 }
+
+// decimalLen returns the number of decimal digits of v ≥ 1.
+func decimalLen(v uint64) int {
+	n := (bits.Len64(v) * 1233) >> 12 // floor(log10(2^bits)) or one less
+	if v >= pow10u[n] {
+		n++
+	}
+	return n
+}
+
+var pow10u = [...]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19}
 
 // digits4 holds "0000" to "9999" as little-endian words (40 KB).
 var digits4 = func() *[10000]uint32 {
