@@ -16,19 +16,8 @@ import (
 // runTol of the simulated mean, outside the approximate band. The tests
 // below hold it with as many seeds as CI time allows, and say how many.
 
-// runTol is the allowed |predicted − mean| for a metric whose simulated
-// mean has standard error se: 4 standard errors, or where that is tinier,
-// 0.2 % of the mean, 1 for integer metrics, 0.001/s for slopes.
-func runTol(m *Metric, mean, se float64) float64 {
-	floor := 0.002 * math.Abs(mean)
-	switch {
-	case m.Kind.Integer():
-		floor = math.Max(floor, 1)
-	case m.Kind == KindSlope:
-		floor = math.Max(floor, 0.001)
-	}
-	return math.Max(4*se, floor)
-}
+// runTol is the allowed |predicted − mean| (Tolerance).
+func runTol(m *Metric, mean, se float64) float64 { return Tolerance(m, mean, se) }
 
 // runTargetMetrics are the metrics the target covers (final_clock and
 // mean_jump are predicted too, and checked alongside).

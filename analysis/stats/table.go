@@ -91,7 +91,7 @@ func WriteTableOptions(w io.Writer, o *Output, opt TableOptions) error {
 				}
 				if v.Z != nil {
 					z = strconv.FormatFloat(*v.Z, 'f', 1, 64)
-					if math.Abs(*v.Z) >= ZMark {
+					if Departs(met, v) {
 						mark, marked = "!", true
 					}
 				}
@@ -125,7 +125,7 @@ func WriteTableOptions(w io.Writer, o *Output, opt TableOptions) error {
 	fmt.Fprintln(w, "\npredicted: the model's expectation over a run of this length (desim predict --duration D);")
 	fmt.Fprintln(w, "z = (mean − predicted)/(sd/√n), shown where the model predicts the metric.")
 	if marked {
-		fmt.Fprintf(w, "!: |z| ≥ %d, more than run-to-run noise explains: the model and the simulation part there.\n", ZMark)
+		fmt.Fprintf(w, "!: |z| ≥ %d and off by more than the model's resolution: the model and the simulation part.\n", ZMark)
 	}
 	if approx {
 		fmt.Fprintf(w, "~: a load near 1 (%g < ρ < %g): the prediction is approximate there.\n", analysis.ApproxLow, analysis.ApproxHigh)
@@ -134,6 +134,19 @@ func WriteTableOptions(w io.Writer, o *Output, opt TableOptions) error {
 		fmt.Fprintln(w, "--wide adds sd, the extremes and the seeds that gave them.")
 	}
 	return nil
+}
+
+// Departs reports whether a prediction and the mean over seeds part: |z| ≥
+// ZMark, and the difference beyond the model's resolution
+// (analysis.Tolerance: 1 for a count or level, 0.001/s for a slope, 0.2 %
+// of the mean for mean_jump), which a mean over many seeds can resolve
+// finer than the model is meant to.
+func Departs(m *analysis.Metric, v Summary) bool {
+	if v.Z == nil || v.Predicted == nil || math.Abs(*v.Z) < ZMark {
+		return false
+	}
+	se := v.SD / math.Sqrt(float64(v.N))
+	return math.Abs(v.Mean-*v.Predicted) > analysis.Tolerance(m, v.Mean, se)
 }
 
 // mostLoaded returns the machine with the largest mean final queue, or -1.

@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -55,7 +56,9 @@ func tableOutput() *Output {
 		ms = append(ms, mo)
 	}
 	big := -112.0
+	far := 12.2 // 11.2 from the mean 1, beyond the resolution of 1 for a count
 	ms[1].Metrics[analysis.Receives.Index()].Z = &big
+	ms[1].Metrics[analysis.Receives.Index()].Predicted = &far
 	ms[1].Metrics[analysis.FinalQueue.Index()].Mean = 40
 	return &Output{Scenarios: []ScenarioOutput{{Scenario: "A3", DurationS: 300, Seeds: SeedRange{From: 1, To: 1000}, Runs: 1000, Machines: ms}}}
 }
@@ -91,6 +94,34 @@ func TestWriteTableOptions(t *testing.T) {
 		}
 		if wide != strings.Contains(out, "(seed)") {
 			t.Errorf("wide=%v: seed columns present = %v", wide, !wide)
+		}
+	}
+}
+
+// A row departs when |z| ≥ 4 and the difference exceeds the model's
+// resolution; a large z on a difference within it (a mean over many seeds
+// resolves finer than the model is meant to) is not marked.
+func TestDeparts(t *testing.T) {
+	mk := func(mean, pred, z float64) Summary {
+		sd := math.Abs(mean-pred) / math.Abs(z) * math.Sqrt(1000) // consistent with z
+		return Summary{N: 1000, Mean: mean, SD: sd, Predicted: &pred, Z: &z}
+	}
+	for _, c := range []struct {
+		m    *analysis.Metric
+		v    Summary
+		want bool
+	}{
+		{analysis.Receives, mk(100, 102, -6), true},   // 2 counts off
+		{analysis.Receives, mk(100, 100.5, -6), false}, // within 1 count
+		{analysis.Receives, mk(100, 102, -3.9), false}, // |z| < 4
+		{analysis.ClockSlope, mk(5.99, 5.995, -6), true},
+		{analysis.Drift, mk(-0.0005, 0.0001, -6), false}, // within 0.001/s
+		{analysis.FinalClock, mk(3600, 3600.9, -6), false}, // within 1
+		{analysis.FinalClock, mk(3600, 3602, -6), true},
+		{analysis.MeanJump, mk(1.2, 1.201, -6), false}, // within 0.2 %
+	} {
+		if got := Departs(c.m, c.v); got != c.want {
+			t.Errorf("%s mean %g predicted %g z %g: departs %v, want %v", c.m, c.v.Mean, *c.v.Predicted, *c.v.Z, got, c.want)
 		}
 	}
 }
