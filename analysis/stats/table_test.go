@@ -111,11 +111,11 @@ func TestDeparts(t *testing.T) {
 		v    Summary
 		want bool
 	}{
-		{analysis.Receives, mk(100, 102, -6), true},   // 2 counts off
+		{analysis.Receives, mk(100, 102, -6), true},    // 2 counts off
 		{analysis.Receives, mk(100, 100.5, -6), false}, // within 1 count
 		{analysis.Receives, mk(100, 102, -3.9), false}, // |z| < 4
 		{analysis.ClockSlope, mk(5.99, 5.995, -6), true},
-		{analysis.Drift, mk(-0.0005, 0.0001, -6), false}, // within 0.001/s
+		{analysis.Drift, mk(-0.0005, 0.0001, -6), false},   // within 0.001/s
 		{analysis.FinalClock, mk(3600, 3600.9, -6), false}, // within 1
 		{analysis.FinalClock, mk(3600, 3602, -6), true},
 		{analysis.MeanJump, mk(1.2, 1.201, -6), false}, // within 0.2 %
