@@ -264,17 +264,30 @@ func (t *Traced) DrawSpacetime(path string, f SpacetimeFlags) error {
 	if err != nil {
 		return Input(err)
 	}
+	opt, err := f.options()
+	if err != nil {
+		return err
+	}
 	ex := t.Export()
-	opt := spacetime.Options{Title: ex.Title, Duration: ex.Duration}
+	opt.Title, opt.Duration = ex.Title, ex.Duration
 	for _, m := range ex.Machines {
 		opt.Labels = append(opt.Labels, m.Label)
 	}
+	d, err := spacetime.Build(t.Files, opt)
+	if err != nil {
+		return traceError(err)
+	}
+	return writeStream(path, nil, func(w io.Writer) error { return spacetime.Write(w, d, format) })
+}
+
+// options parses the flags into the window and machines of a diagram.
+func (f SpacetimeFlags) options() (opt spacetime.Options, err error) {
 	if opt.From, err = parseTime("--from", f.From); err != nil {
-		return err
+		return opt, err
 	}
 	if f.To != "" {
 		if opt.To, err = parseTime("--to", f.To); err != nil {
-			return err
+			return opt, err
 		}
 		opt.ToSet = true
 	}
@@ -282,16 +295,12 @@ func (t *Traced) DrawSpacetime(path string, f SpacetimeFlags) error {
 		for _, x := range strings.Split(f.Machines, ",") {
 			i, err := strconv.Atoi(strings.TrimSpace(x))
 			if err != nil || i < 0 {
-				return Inputf("--machines %q: %q is not a machine number (want a list such as 0,2)", f.Machines, x)
+				return opt, Inputf("--machines %q: %q is not a machine number (want a list such as 0,2)", f.Machines, x)
 			}
 			opt.Machines = append(opt.Machines, i)
 		}
 	}
-	d, err := spacetime.Build(t.Files, opt)
-	if err != nil {
-		return traceError(err)
-	}
-	return writeStream(path, nil, func(w io.Writer) error { return spacetime.Write(w, d, format) })
+	return opt, nil
 }
 
 // parseTime parses a time flag: seconds ("2.5") or Go syntax ("1m30s"),

@@ -316,3 +316,45 @@ func BenchmarkSpacetime(b *testing.B) {
 		}
 	}
 }
+
+// FuzzSpacetimeFlags parses arbitrary --from, --to and --machines values:
+// nothing panics, every refusal is bad input naming its flag, and what is
+// accepted is what time.ParseDuration and strconv.Atoi read.
+func FuzzSpacetimeFlags(f *testing.F) {
+	for _, c := range [][3]string{
+		{"", "", ""}, {"2.5", "1m30s", "2,0"}, {"0", "10", " 1 , 2 "}, {"-1", "", ""}, {"x", "", ""},
+		{"", "5s", "0,,1"}, {"1e3", "", "-2"}, {"9223372036", "", "99999999999999999999"}, {"1h", "2h", "0"},
+	} {
+		f.Add(c[0], c[1], c[2])
+	}
+	f.Fuzz(func(t *testing.T, from, to, machines string) {
+		opt, err := SpacetimeFlags{From: from, To: to, Machines: machines}.options()
+		if err != nil {
+			if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), "--") {
+				t.Fatalf("error %v is not bad input naming its flag", err)
+			}
+			return
+		}
+		want := func(s string) int64 {
+			if s == "" {
+				return 0
+			}
+			d, err := time.ParseDuration(s)
+			if err != nil {
+				d, _ = time.ParseDuration(s + "s")
+			}
+			return int64(d)
+		}
+		if opt.From != want(from) || opt.To != want(to) || opt.From < 0 || opt.To < 0 || opt.ToSet != (to != "") {
+			t.Fatalf("%q %q: %+v", from, to, opt)
+		}
+		if machines == "" && opt.Machines != nil || machines != "" && len(opt.Machines) != strings.Count(machines, ",")+1 {
+			t.Fatalf("machines %q: %v", machines, opt.Machines)
+		}
+		for _, m := range opt.Machines {
+			if m < 0 {
+				t.Fatalf("machines %q: %v", machines, opt.Machines)
+			}
+		}
+	})
+}
