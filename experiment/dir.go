@@ -109,7 +109,7 @@ func (d Dir) Logs() ([]string, error) {
 // an earlier run there may have: machine-<i>.csv for i ≥ n and the figure
 // (redrawn after the commit when asked for).
 func (d Dir) stale(n int) []string {
-	out := []string{d.Figure()}
+	out := []string{d.Figure(), d.Messages()}
 	entries, _ := os.ReadDir(string(d))
 	for _, e := range entries {
 		if i, ok := parseLogName(e.Name()); ok && i >= uint64(n) {

@@ -56,7 +56,11 @@ func newRunCmd(e *env) *cobra.Command {
 				analysis.WriteTable(e.stdout, sum.Machines)
 			}
 			if !quiet {
-				fmt.Fprintf(e.stderr, "wrote %s\n", filepath.Join(dir, "{machine-*.csv,summary.json,scenario.yaml}"))
+				files := "{machine-*.csv,summary.json,scenario.yaml}"
+				if traced {
+					files = "{machine-*.csv,messages.csv,summary.json,scenario.yaml}"
+				}
+				fmt.Fprintf(e.stderr, "wrote %s\n", filepath.Join(dir, files))
 				if plot {
 					fmt.Fprintf(e.stderr, "wrote %s\n", d.Figure())
 				}

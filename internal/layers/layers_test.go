@@ -18,8 +18,8 @@ func floor(path string) (int, bool) {
 		return 0, true
 	case path == "desim/scenarios" || strings.HasPrefix(path, "desim/scenarios/"):
 		return 1, true
-	case path == "desim/analysis/figure":
-		return 3, true // figures sit beside experiment: above measurement
+	case path == "desim/analysis/figure" || path == "desim/analysis/spacetime":
+		return 3, true // figures sit above measurement, below experiment
 	case path == "desim/analysis" || strings.HasPrefix(path, "desim/analysis/"):
 		return 2, true
 	case path == "desim/experiment" || strings.HasPrefix(path, "desim/experiment/"):
