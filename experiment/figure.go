@@ -3,6 +3,7 @@ package experiment
 import (
 	"bytes"
 
+	"desim/analysis"
 	"desim/analysis/figure"
 	"desim/scenarios"
 	"desim/sim"
@@ -35,6 +36,9 @@ func FigureOf(s *scenarios.Scenario, recs [][]sim.Record) *figure.Figure {
 // titleFigure sets the figure's title, subtitle, span and rates from s.
 func titleFigure(fig *figure.Figure, s *scenarios.Scenario) {
 	fig.Title, fig.Subtitle, fig.Duration = s.Name, s.Description, int64(s.Duration)
+	for _, r := range s.Rates() {
+		fig.Fastest = max(fig.Fastest, r)
+	}
 	for i := range fig.Series {
 		if i < len(s.Machines) {
 			fig.Series[i].Rate = s.Machines[i].Rate.String()
@@ -73,4 +77,60 @@ func (d Dir) Plot() error {
 		return err
 	}
 	return WriteFigure(d.Figure(), r.Figure())
+}
+
+// PlotFlags are the command line's choice of a figure's panels (a
+// comma-separated list of clock, queue and lag; "" for the paper's
+// clock,queue), time window (seconds, "2.5", or Go syntax, "1m30s"; ""
+// for the whole run) and whether to overlay the predicted lines.
+type PlotFlags struct {
+	Panels, From, To string
+	Theory           bool
+}
+
+// FigureWith returns the run's figure (see Figure) with the panels,
+// window and predicted lines f asks for. Bad flags, a window outside the
+// run and --theory without the run's scenario are bad input.
+func (r *Streamed) FigureWith(f PlotFlags) (*figure.Figure, error) {
+	fig := r.Figure()
+	if err := f.apply(fig, r.Scenario); err != nil {
+		return nil, err
+	}
+	return fig, nil
+}
+
+// apply sets fig's panels, window and predicted lines from f; s is the
+// run's scenario, nil when it has none.
+func (f PlotFlags) apply(fig *figure.Figure, s *scenarios.Scenario) error {
+	if f.Panels != "" {
+		ps, err := figure.ParsePanels(f.Panels)
+		if err != nil {
+			return Inputf("--%v", err)
+		}
+		fig.Panels = ps
+	}
+	var err error
+	if fig.From, err = parseTime("--from", f.From); err != nil {
+		return err
+	}
+	if fig.To, err = parseTime("--to", f.To); err != nil {
+		return err
+	}
+	if f.To != "" && fig.To == 0 {
+		return Inputf("--to %q: the window must end after 0 s", f.To)
+	}
+	if _, _, err := fig.Window(); err != nil {
+		return Inputf("--from/--to: %v", err)
+	}
+	if f.Theory {
+		if s == nil {
+			return Inputf("--theory needs the run's scenario.yaml, to predict from; the run has none")
+		}
+		for i, p := range analysis.Predict(s.Rates(), s.Die) {
+			if i < len(fig.Series) {
+				fig.Series[i].Theory = &figure.Theory{ClockSlope: p.ClockSlope, QueueSlope: p.QueueSlope}
+			}
+		}
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -51,6 +52,84 @@ type Figure struct {
 	// Records are not used: a run too long to hold is drawn by streaming
 	// its logs (see Source).
 	Source Source
+	// Panels are the panels drawn, left to right, by name (see
+	// PanelNames); nil for DefaultPanels, the paper's two.
+	Panels []string
+	// From and To are the time axis' window in ns, for zooming: From 0
+	// is the start of the run, To 0 the end of the time axis. Window
+	// checks them.
+	From, To int64
+	// Fastest is the largest rate in ticks per second, the slope of the
+	// lag panel's reference line; 0 when unknown, and then the lag panel
+	// uses the largest clock over the end of the time axis.
+	Fastest float64
+}
+
+// Panel names: the logical clock, the queue length, and the lag, the
+// fastest rate × t − clock, which separates machines that share a clock
+// line.
+const (
+	PanelClock = "clock"
+	PanelQueue = "queue"
+	PanelLag   = "lag"
+)
+
+// PanelNames are the panels a figure can draw; DefaultPanels are the
+// paper's.
+var (
+	PanelNames    = []string{PanelClock, PanelQueue, PanelLag}
+	DefaultPanels = []string{PanelClock, PanelQueue}
+)
+
+// ParsePanels parses a comma-separated list of panel names such as
+// "clock,queue,lag": each at most once, at least one.
+func ParsePanels(list string) ([]string, error) {
+	var out []string
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		if !slices.Contains(PanelNames, name) {
+			return nil, fmt.Errorf("panels %q: %q is not a panel (want a list of clock, queue and lag, such as clock,queue,lag)", list, name)
+		}
+		if slices.Contains(out, name) {
+			return nil, fmt.Errorf("panels %q: %s is listed twice", list, name)
+		}
+		out = append(out, name)
+	}
+	return out, nil
+}
+
+func (f *Figure) panelNames() []string {
+	if len(f.Panels) == 0 {
+		return DefaultPanels
+	}
+	return f.Panels
+}
+
+// Window returns the time axis' span in seconds: From to To, To by
+// default the end of the run (Duration, or the last record if later). An
+// empty window, or one that starts after the run ends, is an error.
+func (f *Figure) Window() (lo, hi float64, err error) {
+	ext := f.extent()
+	end := float64(ext.End) / 1e9
+	if f.Duration > 0 {
+		end = max(end, float64(f.Duration)/1e9)
+	}
+	if end <= 0 {
+		end = 1
+	}
+	lo, hi = float64(f.From)/1e9, end
+	if f.To > 0 {
+		hi = float64(f.To) / 1e9
+	}
+	switch {
+	case f.From < 0 || f.To < 0:
+		return 0, 0, fmt.Errorf("the window starts or ends before 0 s")
+	case lo >= end:
+		return 0, 0, fmt.Errorf("the window starts at %g s, at or after the run's end at %g s", lo, end)
+	case hi <= lo:
+		return 0, 0, fmt.Errorf("the window ends at %g s, not after its start at %g s", hi, lo)
+	}
+	return lo, hi, nil
 }
 
 // Series is one machine's line in a Figure.
@@ -63,6 +142,16 @@ type Series struct {
 	// start of the run, and is drawn in seconds. A Figure with a Source
 	// does not use them.
 	Records []sim.Record
+	// Theory, when not nil, is the machine's predicted line, drawn dashed
+	// over its data in every panel.
+	Theory *Theory
+}
+
+// Theory is a machine's predicted growth: its clock and queue rise at
+// ClockSlope and QueueSlope per second from 0 at time 0 (as
+// analysis.Predict gives them).
+type Theory struct {
+	ClockSlope, QueueSlope float64
 }
 
 // Size and resolution of a figure.
@@ -238,25 +327,50 @@ var palette = []color.RGBA{
 	{0x00, 0x00, 0x00, 0xFF}, // black
 }
 
-// dashes are the line patterns of machines beyond the palette's length:
-// machine i has colour i mod 7 and pattern i / 7 mod 4.
+// dashes are the line patterns of the machines after the third (see
+// seriesStyle).
 var dashes = [][]vg.Length{
-	nil,
 	{vg.Points(6), vg.Points(3)},
 	{vg.Points(1.5), vg.Points(2)},
 	{vg.Points(6), vg.Points(2), vg.Points(1.5), vg.Points(2)},
 }
 
+// lineWidths are the widths of the lines of a figure of 1, 2 and 3 or
+// more machines, in drawing order (see seriesStyle).
+var lineWidths = [][]vg.Length{
+	{vg.Points(1.5)},
+	{vg.Points(2.6), vg.Points(1.2)},
+	{vg.Points(4.4), vg.Points(2.8), vg.Points(1.2)},
+}
+
+// theoryDashes is the pattern of the predicted lines.
+var theoryDashes = []vg.Length{vg.Points(5), vg.Points(4)}
+
 // SeriesColor returns the colour of the i-th series of a figure (by
 // position, not by machine id).
 func SeriesColor(i int) color.RGBA { return palette[i%len(palette)] }
 
-func seriesStyle(i int) draw.LineStyle {
-	return draw.LineStyle{
-		Color:  SeriesColor(i),
-		Width:  vg.Points(1.5),
-		Dashes: dashes[i/len(palette)%len(dashes)],
+// seriesStyle returns the line of the i-th of n series. Machines often
+// share a line (A1's three clocks; A3's two fast ones), so the lines are
+// nested rather than offset, which would move them off their values:
+// they are drawn in machine order, each narrower than the one before, so
+// that a line drawn over another leaves a rim of it visible on both
+// sides (machine 0 widest, the third and later ones narrowest). From the
+// fourth on, the narrowest lines are dashed, each pattern leaving gaps
+// through which the line under it shows; beyond the palette's seven
+// colours the pattern tells the machines of one colour apart.
+func seriesStyle(i, n int) draw.LineStyle {
+	ws := lineWidths[min(max(n, 1), len(lineWidths))-1]
+	st := draw.LineStyle{Color: SeriesColor(i), Width: ws[min(i, len(ws)-1)]}
+	if i >= len(lineWidths) {
+		st.Dashes = dashes[(i-len(lineWidths))%len(dashes)]
 	}
+	return st
+}
+
+// theoryStyle returns the predicted line of the i-th series.
+func theoryStyle(i int) draw.LineStyle {
+	return draw.LineStyle{Color: SeriesColor(i), Width: vg.Points(1.2), Dashes: theoryDashes}
 }
 
 // maxLegend is the most legend entries shown; a larger run's legend ends
@@ -333,39 +447,88 @@ func (f *Figure) draw(c draw.Canvas, perDot int, title titleStyle) error {
 	y = f.drawLegend(c, y-lineGap, width)
 
 	// Panels.
-	lp, rp := f.panel("logical clock"), f.panel("queue length (messages)")
-	ext := f.extent()
-	tmax := float64(ext.End) / 1e9 // both axes start at 0: clocks and queues are never negative
-	if f.Duration > 0 {
-		tmax = max(tmax, float64(f.Duration)/1e9)
-	}
-	if tmax <= 0 {
-		tmax = 1
-	}
-	lp.X.Min, lp.X.Max, rp.X.Min, rp.X.Max = 0, tmax, 0, tmax
-	lp.Y.Min, lp.Y.Max = 0, float64(max(ext.Clock, 1))
-	rp.Y.Min, rp.Y.Max = 0, float64(max(ext.Queue, 1))
-
-	area := c
-	area.Max.Y = y - lineGap
-	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: 28, PadLeft: margin, PadRight: margin + 6, PadBottom: margin / 2}
-	panels := plot.Align([][]*plot.Plot{{lp, rp}}, tiles, area)
-	var cols [2]int
-	for k, p := range []*plot.Plot{lp, rp} {
-		dc := p.DataCanvas(panels[0][k])
-		cols[k] = int(math.Ceil((dc.Max.X - dc.Min.X).Dots(FigureDPI))) * perDot
-	}
-	lines, err := f.lines(tmax, cols)
+	names := f.panelNames()
+	x0, x1, err := f.Window()
 	if err != nil {
 		return err
 	}
-	for k, p := range []*plot.Plot{lp, rp} {
+	// The lines are thinned to the canvas' width in columns, more than
+	// any panel's: the panels' widths depend on their y axes, which
+	// depend on the points in the window.
+	cols := int(math.Ceil(width.Dots(FigureDPI))) * perDot
+	lines, theory, err := f.lines(names, x0, x1, cols)
+	if err != nil {
+		return err
+	}
+	plots := make([]*plot.Plot, len(names))
+	for k, name := range names {
+		p := f.panel(panelLabels[name])
+		p.X.Min, p.X.Max = x0, x1
+		p.Y.Min, p.Y.Max = yRange(name, lines, theory, k, f.From > 0 || f.To > 0)
+		plots[k] = p
+	}
+	area := c
+	area.Max.Y = y - lineGap
+	tiles := draw.Tiles{Rows: 1, Cols: len(plots), PadX: 28, PadLeft: margin, PadRight: margin + 6, PadBottom: margin / 2}
+	panels := plot.Align([][]*plot.Plot{plots}, tiles, area)
+	n := len(f.Series)
+	for k, p := range plots {
 		for i := range f.Series {
-			p.Add(&figureLine{xys: lines[i][k], style: seriesStyle(i), raster: perDot == 1})
+			p.Add(&figureLine{xys: lines[i][k], style: seriesStyle(i, n), raster: perDot == 1})
+		}
+		for i := range theory {
+			if theory[i] != nil {
+				p.Add(&figureLine{xys: theory[i][k], style: theoryStyle(i)})
+			}
 		}
 		p.Draw(panels[0][k])
 	}
 	return nil
+}
+
+// panelLabels are the y labels of the panels.
+var panelLabels = map[string]string{
+	PanelClock: "logical clock",
+	PanelQueue: "queue length (messages)",
+	PanelLag:   "lag (fastest rate × t − clock)",
+}
+
+// headroom is the fraction of the data's span left free above it (and
+// below it where the axis does not start at 0), so that no peak touches
+// the frame.
+const headroom = 0.05
+
+// yRange returns the y axis of panel k: the span of its lines (data and
+// predicted) with headroom. The clock and queue axes start at 0 (clocks
+// and queues are never negative) unless zoomed, when the clock axis
+// starts at the lowest clock in the window.
+func yRange(name string, lines [][]plotter.XYs, theory [][]plotter.XYs, k int, zoomed bool) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, ls := range [][][]plotter.XYs{lines, theory} {
+		for _, l := range ls {
+			if l == nil {
+				continue
+			}
+			for _, p := range l[k] {
+				lo, hi = min(lo, p.Y), max(hi, p.Y)
+			}
+		}
+	}
+	if lo > hi { // no points
+		lo, hi = 0, 1
+	}
+	if name == PanelQueue || name == PanelClock && !zoomed {
+		lo = min(lo, 0)
+	}
+	if hi-lo < 1 {
+		hi = lo + 1
+	}
+	pad := (hi - lo) * headroom
+	hi += pad
+	if lo != 0 {
+		lo -= pad
+	}
+	return lo, hi
 }
 
 // extent returns the extent of the figure's records.
@@ -373,8 +536,15 @@ func (f *Figure) extent() Extent {
 	if f.Source != nil {
 		return f.Source.Extent()
 	}
+	return seriesSource(f.Series).Extent()
+}
+
+// seriesSource is the series' Records as a Source.
+type seriesSource []Series
+
+func (s seriesSource) Extent() Extent {
 	var e Extent
-	for _, s := range f.Series {
+	for _, s := range s {
 		for _, r := range s.Records {
 			e.End, e.Clock, e.Queue = max(e.End, r.At), max(e.Clock, r.Clock), max(e.Queue, r.Queue)
 		}
@@ -382,46 +552,135 @@ func (f *Figure) extent() Extent {
 	return e
 }
 
-// lines returns the points drawn of each series in each panel (clock,
-// queue): its records, in seconds, decimated to the panel's columns over
-// [0, tmax].
-func (f *Figure) lines(tmax float64, cols [2]int) ([][2]plotter.XYs, error) {
-	lines := make([][2]plotter.XYs, len(f.Series))
-	if f.Source == nil {
-		for i, s := range f.Series {
-			for k := range lines[i] {
-				pts := make(plotter.XYs, len(s.Records))
-				for j, r := range s.Records {
-					v := r.Clock
-					if k == 1 {
-						v = r.Queue
-					}
-					pts[j] = plotter.XY{X: float64(r.At) / 1e9, Y: float64(v)}
-				}
-				lines[i][k] = Decimate(pts, 0, tmax, cols[k])
-			}
+func (s seriesSource) Replay(add func(int, []sim.Record)) error {
+	for i := range s {
+		add(i, s[i].Records)
+	}
+	return nil
+}
+
+// fastest returns the slope of the lag panel's reference line, in clock
+// units per second.
+func (f *Figure) fastest() float64 {
+	if f.Fastest > 0 {
+		return f.Fastest
+	}
+	if e := f.extent(); e.End > 0 {
+		return float64(e.Clock) / (float64(e.End) / 1e9)
+	}
+	return 0
+}
+
+// windowed feeds the points of one line in the window [x0, x1] to a
+// Thinner, with the last point before the window and the first after it,
+// so that the line runs to the window's edges.
+type windowed struct {
+	th       *Thinner
+	x0, x1   float64
+	prev     plotter.XY
+	has, end bool
+}
+
+func (w *windowed) add(p plotter.XY) {
+	switch {
+	case w.end:
+	case p.X < w.x0:
+		w.prev, w.has = p, true
+	default:
+		if w.has {
+			w.th.Add(w.prev)
+			w.has = false
 		}
-		return lines, nil
+		w.th.Add(p)
+		w.end = p.X > w.x1
 	}
-	th := make([][2]*Thinner, len(f.Series))
-	for i := range th {
-		th[i] = [2]*Thinner{NewThinner(0, tmax, cols[0]), NewThinner(0, tmax, cols[1])}
+}
+
+// lines returns the points drawn of each series in each panel (by name):
+// its records in the window [x0, x1], in seconds, decimated to columns
+// over the window, the queue's as steps (a length holds until the next
+// tick); and the predicted lines of the series that have one (nil for the
+// others).
+func (f *Figure) lines(names []string, x0, x1 float64, columns int) (lines, theory [][]plotter.XYs, err error) {
+	src := f.Source
+	if src == nil {
+		src = seriesSource(f.Series)
 	}
-	err := f.Source.Replay(func(i int, batch []sim.Record) {
-		clock, queue := th[i][0], th[i][1]
-		for _, r := range batch {
-			x := float64(r.At) / 1e9
-			clock.Add(plotter.XY{X: x, Y: float64(r.Clock)})
-			queue.Add(plotter.XY{X: x, Y: float64(r.Queue)})
+	fastest := f.fastest()
+	ws := make([][]*windowed, len(f.Series))
+	for i := range ws {
+		ws[i] = make([]*windowed, len(names))
+		for k := range names {
+			ws[i][k] = &windowed{th: NewThinner(x0, x1, columns), x0: x0, x1: x1}
+		}
+	}
+	err = src.Replay(func(i int, batch []sim.Record) {
+		for k, name := range names {
+			w := ws[i][k]
+			for _, r := range batch {
+				x := float64(r.At) / 1e9
+				var y float64
+				switch name {
+				case PanelClock:
+					y = float64(r.Clock)
+				case PanelQueue:
+					y = float64(r.Queue)
+				default:
+					y = fastest*x - float64(r.Clock)
+				}
+				w.add(plotter.XY{X: x, Y: y})
+			}
 		}
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	for i := range th {
-		lines[i] = [2]plotter.XYs{th[i][0].Points(), th[i][1].Points()}
+	lines = make([][]plotter.XYs, len(f.Series))
+	theory = make([][]plotter.XYs, len(f.Series))
+	for i, s := range f.Series {
+		lines[i] = make([]plotter.XYs, len(names))
+		for k, name := range names {
+			pts := ws[i][k].th.Points()
+			if name == PanelQueue {
+				pts = steps(pts)
+			}
+			lines[i][k] = pts
+		}
+		if s.Theory == nil {
+			continue
+		}
+		theory[i] = make([]plotter.XYs, len(names))
+		for k, name := range names {
+			slope := s.Theory.ClockSlope
+			switch name {
+			case PanelQueue:
+				slope = s.Theory.QueueSlope
+			case PanelLag:
+				slope = fastest - s.Theory.ClockSlope
+			}
+			theory[i][k] = plotter.XYs{{X: x0, Y: slope * x0}, {X: x1, Y: slope * x1}}
+		}
 	}
-	return lines, nil
+	return lines, theory, nil
+}
+
+// steps returns the line of a quantity that holds its value until the
+// next point: a horizontal then a vertical segment between points.
+// Stepping decimated points draws what stepping all of them would: a
+// column's last point and the next one's first are kept.
+func steps(pts plotter.XYs) plotter.XYs {
+	if len(pts) < 2 {
+		return pts
+	}
+	out := make(plotter.XYs, 0, 2*len(pts)-1)
+	out = append(out, pts[0])
+	for _, p := range pts[1:] {
+		if prev := out[len(out)-1]; p.Y != prev.Y && p.X != prev.X {
+			out = append(out, plotter.XY{X: p.X, Y: prev.Y})
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // figureLine is a plotter that draws a polyline. On a raster canvas it
@@ -540,7 +799,13 @@ func (f *Figure) drawLegend(c draw.Canvas, top, width vg.Length) vg.Length {
 			break
 		}
 		l := f.Series[i].Label()
-		entries = append(entries, entry{l, seriesStyle(i), sampleLen + 5 + st.Width(l)})
+		entries = append(entries, entry{l, seriesStyle(i, len(f.Series)), sampleLen + 5 + st.Width(l)})
+	}
+	if slices.ContainsFunc(f.Series, func(s Series) bool { return s.Theory != nil }) {
+		l := "predicted (dashed)"
+		sample := theoryStyle(0)
+		sample.Color = subColor
+		entries = append(entries, entry{l, sample, sampleLen + 5 + st.Width(l)})
 	}
 	h := st.Height("machine 0")
 	y := top - h/2

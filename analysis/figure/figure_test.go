@@ -156,10 +156,11 @@ func TestSeriesColorsDistinct(t *testing.T) {
 		}
 	}
 	// Beyond the palette colours repeat, with another line pattern.
-	if seriesStyle(0).Color != seriesStyle(len(palette)).Color {
+	n := len(palette) + 1
+	if seriesStyle(0, n).Color != seriesStyle(len(palette), n).Color {
 		t.Errorf("series %d does not reuse the first colour", len(palette))
 	}
-	if len(seriesStyle(len(palette)).Dashes) == 0 {
+	if len(seriesStyle(len(palette), n).Dashes) == 0 {
 		t.Errorf("series %d is not dashed", len(palette))
 	}
 }
