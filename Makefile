@@ -42,12 +42,13 @@ reproduce: build
 	./$(BIN) reproduce
 
 # The README's figures, docs/figures/<name>.png: every built-in scenario
-# (scenarios/*.yaml) with seed 1 for 300 s of virtual time (long enough for
-# drift to show), each made by the command line the README shows under it.
+# (scenarios/*.yaml) with seed 1 over its published span (the scenario's
+# own duration, so that each figure can be laid beside the paper's), each
+# made by the command line the README shows under it.
 figures: build
 	@mkdir -p docs/figures
 	@set -e; for s in $(basename $(notdir $(wildcard scenarios/*.yaml))); do \
-		./$(BIN) run $$s --seed 1 --duration 300s --out out/figures/$$s --plot --quiet >/dev/null; \
+		./$(BIN) run $$s --seed 1 --out out/figures/$$s --plot --quiet >/dev/null; \
 		cp out/figures/$$s/figure.png docs/figures/$$s.png; \
 		echo "docs/figures/$$s.png"; \
 	done

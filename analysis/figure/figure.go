@@ -190,7 +190,7 @@ func WriteFigure(w io.Writer, f *Figure, format string) error {
 	switch format {
 	case "png":
 		c := vgimg.NewWith(vgimg.UseWH(FigureWidth, FigureHeight), vgimg.UseDPI(FigureDPI))
-		if err := f.draw(draw.New(c), 1, boldTitle); err != nil {
+		if _, err := f.draw(draw.New(c), 1, boldTitle); err != nil {
 			return err
 		}
 		bw := bufio.NewWriter(w)
@@ -201,7 +201,7 @@ func WriteFigure(w io.Writer, f *Figure, format string) error {
 		return bw.Flush()
 	case "svg":
 		c := vgsvg.New(FigureWidth, FigureHeight)
-		if err := f.draw(draw.New(c), vectorColumnsPerDot, boldTitle); err != nil {
+		if _, err := f.draw(draw.New(c), vectorColumnsPerDot, boldTitle); err != nil {
 			return err
 		}
 		var buf bytes.Buffer
@@ -220,7 +220,7 @@ func WriteFigure(w io.Writer, f *Figure, format string) error {
 			fpdf.SetDefaultCatalogSort(true)
 		})
 		c := vgpdf.New(FigureWidth, FigureHeight)
-		if err := f.draw(draw.New(c), vectorColumnsPerDot, plainTitle); err != nil {
+		if _, err := f.draw(draw.New(c), vectorColumnsPerDot, plainTitle); err != nil {
 			return err
 		}
 		_, err := c.WriteTo(w)
@@ -419,8 +419,9 @@ const (
 )
 
 // draw draws f on c, decimating each line to perDot columns per dot (at
-// FigureDPI) of its panel's width. Only a Source's error is returned.
-func (f *Figure) draw(c draw.Canvas, perDot int, title titleStyle) error {
+// FigureDPI) of the canvas' width, and returns the panels' data areas.
+// Only a Source's error and a bad window are returned.
+func (f *Figure) draw(c draw.Canvas, perDot int, title titleStyle) ([]vg.Rectangle, error) {
 	c.SetColor(color.White)
 	c.Fill(c.Rectangle.Path())
 	width := c.Max.X - c.Min.X
@@ -450,7 +451,7 @@ func (f *Figure) draw(c draw.Canvas, perDot int, title titleStyle) error {
 	names := f.panelNames()
 	x0, x1, err := f.Window()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// The lines are thinned to the canvas' width in columns, more than
 	// any panel's: the panels' widths depend on their y axes, which
@@ -458,7 +459,7 @@ func (f *Figure) draw(c draw.Canvas, perDot int, title titleStyle) error {
 	cols := int(math.Ceil(width.Dots(FigureDPI))) * perDot
 	lines, theory, err := f.lines(names, x0, x1, cols)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	plots := make([]*plot.Plot, len(names))
 	for k, name := range names {
@@ -472,7 +473,9 @@ func (f *Figure) draw(c draw.Canvas, perDot int, title titleStyle) error {
 	tiles := draw.Tiles{Rows: 1, Cols: len(plots), PadX: 28, PadLeft: margin, PadRight: margin + 6, PadBottom: margin / 2}
 	panels := plot.Align([][]*plot.Plot{plots}, tiles, area)
 	n := len(f.Series)
+	areas := make([]vg.Rectangle, len(plots))
 	for k, p := range plots {
+		areas[k] = p.DataCanvas(panels[0][k]).Rectangle
 		for i := range f.Series {
 			p.Add(&figureLine{xys: lines[i][k], style: seriesStyle(i, n), raster: perDot == 1})
 		}
@@ -483,7 +486,7 @@ func (f *Figure) draw(c draw.Canvas, perDot int, title titleStyle) error {
 		}
 		p.Draw(panels[0][k])
 	}
-	return nil
+	return areas, nil
 }
 
 // panelLabels are the y labels of the panels.
@@ -493,10 +496,10 @@ var panelLabels = map[string]string{
 	PanelLag:   "lag (fastest rate × t − clock)",
 }
 
-// headroom is the fraction of the data's span left free above it (and
+// headroom is the fraction of a y axis left free above the data (and
 // below it where the axis does not start at 0), so that no peak touches
-// the frame.
-const headroom = 0.05
+// the frame: 5 %, and 1 % more for the widest line's half-width.
+const headroom = 0.06
 
 // yRange returns the y axis of panel k: the span of its lines (data and
 // predicted) with headroom. The clock and queue axes start at 0 (clocks
@@ -523,12 +526,11 @@ func yRange(name string, lines [][]plotter.XYs, theory [][]plotter.XYs, k int, z
 	if hi-lo < 1 {
 		hi = lo + 1
 	}
-	pad := (hi - lo) * headroom
-	hi += pad
 	if lo != 0 {
-		lo -= pad
+		pad := (hi - lo) * headroom / (1 - 2*headroom)
+		return lo - pad, hi + pad
 	}
-	return lo, hi
+	return lo, hi + (hi-lo)*headroom/(1-headroom)
 }
 
 // extent returns the extent of the figure's records.

@@ -178,6 +178,13 @@ func TestPlotBadInput(t *testing.T) {
 		{"machine count", []string{"plot", mismatch, "-o", filepath.Join(out, "f.png")}, "the scenario has 3 machines but"},
 		{"bad scenario.yaml", []string{"plot", badYAML, "-o", filepath.Join(out, "f.png")}, "scenario.yaml:2: "},
 		{"bad flag", []string{"plot", dir, "--width", "3"}, "unknown flag: --width"},
+		{"unknown panel", []string{"plot", dir, "--panels", "clock,foo", "-o", filepath.Join(out, "f.png")}, `"foo" is not a panel`},
+		{"panel twice", []string{"plot", dir, "--panels", "lag,lag", "-o", filepath.Join(out, "f.png")}, "lag is listed twice"},
+		{"empty panel", []string{"plot", dir, "--panels", "clock,,queue", "-o", filepath.Join(out, "f.png")}, `"" is not a panel`},
+		{"bad time", []string{"plot", dir, "--from", "soon", "-o", filepath.Join(out, "f.png")}, `--from "soon" is not a time`},
+		{"window after the run", []string{"plot", dir, "--from", "40", "-o", filepath.Join(out, "f.png")}, "after the run's end"},
+		{"empty window", []string{"plot", dir, "--from", "10", "--to", "5", "-o", filepath.Join(out, "f.png")}, "not after its start"},
+		{"theory without scenario", []string{"plot", filepath.Join(dir, "machine-0.csv"), filepath.Join(dir, "machine-1.csv"), filepath.Join(dir, "machine-2.csv"), "--theory", "-o", filepath.Join(out, "f.png")}, "--theory needs the run's scenario.yaml"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := desim(tc.args...)
@@ -207,5 +214,28 @@ func TestPlotHelp(t *testing.T) {
 	}
 	if r := mustRun(t, "run", "-h"); !strings.Contains(r.stdout, "--plot") {
 		t.Errorf("desim run -h does not mention --plot:\n%s", r.stdout)
+	}
+}
+
+// TestPlotPanelsWindowTheory: the three panels, a window and the
+// predicted lines together draw a figure of the usual size, different
+// from the default one.
+func TestPlotPanelsWindowTheory(t *testing.T) {
+	dir := plotRunDir(t)
+	out := t.TempDir()
+	plain, all := filepath.Join(out, "plain.png"), filepath.Join(out, "all.png")
+	mustRun(t, "plot", dir, "-o", plain)
+	mustRun(t, "plot", dir, "--panels", "clock,queue,lag", "--from", "5", "--to", "20s", "--theory", "-o", all)
+	a, err := os.ReadFile(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPNG(t, all, b)
+	if bytes.Equal(a, b) {
+		t.Errorf("--panels, --from, --to and --theory changed nothing")
 	}
 }
