@@ -65,14 +65,14 @@ func ServeMachine(ctx context.Context, cfg realtime.Config, addr string, in io.R
 	defer cancel()
 	n := len(cfg.Run.Machines)
 	msgs := make(chan realtime.Msg, 1)
-	var readErr error
+	readErr := make(chan error, 1) // a malformed control line, if any
 	go func() {
 		defer cancel()
 		sc := bufio.NewScanner(in)
 		for sc.Scan() {
 			m, err := realtime.ParseMsg(sc.Text(), n)
 			if err != nil {
-				readErr = err
+				readErr <- err
 				return
 			}
 			if m.Kind == realtime.Stop {
@@ -103,8 +103,10 @@ func ServeMachine(ctx context.Context, cfg realtime.Config, addr string, in io.R
 				return m, nil
 			default:
 			}
-			if readErr != nil {
-				return realtime.Msg{}, Input(readErr)
+			select {
+			case err := <-readErr:
+				return realtime.Msg{}, Input(err)
+			default:
 			}
 			return realtime.Msg{}, fmt.Errorf("stopped before the run started: %w", context.Canceled)
 		}

@@ -250,10 +250,11 @@ type child struct {
 // childEvent is a line a child wrote on stdout or, with exit set, its
 // exit (after its stdout closed).
 type childEvent struct {
-	id   int
-	line string
-	exit bool
-	err  error
+	id     int
+	line   string
+	exit   bool
+	err    error
+	broken error // its output could not be read
 }
 
 // coordinator runs one real run: its phases, children and results.
@@ -340,6 +341,9 @@ func runReal(ctx context.Context, s *scenarios.Scenario, opt RealOptions, logs [
 			sc := bufio.NewScanner(p.Stdout())
 			for sc.Scan() {
 				c.events <- childEvent{id: ch.id, line: sc.Text()}
+			}
+			if err := sc.Err(); err != nil { // a line too long: the protocol is broken
+				c.events <- childEvent{id: ch.id, broken: fmt.Errorf("reading its output: %w", err)}
 			}
 			io.Copy(io.Discard, p.Stdout())
 			err := p.Wait()
@@ -462,6 +466,10 @@ func (c *coordinator) loop(ctx context.Context) {
 // handle handles one line or exit of a child.
 func (c *coordinator) handle(ev childEvent) {
 	ch := c.children[ev.id]
+	if ev.broken != nil && !ch.done && !ch.failed {
+		c.bad(ch, ev.broken)
+		return
+	}
 	if ev.exit {
 		c.alive--
 		ch.exited = true
