@@ -178,7 +178,9 @@ func validateOnBusyHost(ctx context.Context, name string, s *scenarios.Scenario,
 		if v.Passed() || len(v.Result.Overruns) == 0 {
 			return in, nil
 		}
-		say("desim reproduce: %s overran %d time(s) on this host; trying again\n", name, len(v.Result.Overruns))
+		if attempt < 3 {
+			say("desim reproduce: %s overran %d time(s) on this host; trying again\n", name, len(v.Result.Overruns))
+		}
 	}
 	return in, nil
 }

@@ -74,7 +74,7 @@ func WriteTableOptions(w io.Writer, o *Output, opt TableOptions) error {
 		if si > 0 {
 			fmt.Fprintln(w)
 		}
-		dur := time.Duration(s.DurationS * 1e9)
+		dur := time.Duration(math.Round(s.DurationS * 1e9))
 		fmt.Fprintf(w, "%s: %d runs (seeds %d-%d), %s of virtual time each\n", s.Scenario, s.Runs, s.Seeds.From, s.Seeds.To, scenarios.FormatDuration(dur))
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 		head := "machine\tmetric\tmean\t± ci95\tpredicted\tz\t\t"

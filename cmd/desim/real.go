@@ -40,7 +40,7 @@ func newRealCmd(e *env) *cobra.Command {
 			opt.Launcher, opt.Stderr = launcher, e.stderr
 			opt.Started = func(pids []int) {
 				if !quiet {
-					fmt.Fprintf(e.stdout, "started %d machines (pids %s) at speed %s: %s of scenario time in %s of wall time\n",
+					fmt.Fprintf(e.stderr, "started %d machines (pids %s) at speed %s: %s of scenario time in %s of wall time\n",
 						len(pids), strings.Trim(strings.ReplaceAll(fmt.Sprint(pids), " ", ", "), "[]"), experiment.FormatSpeed(opt.Speed), scenarios.FormatDuration(s.Duration), experiment.WallTime(s.Duration, opt.Speed))
 				}
 			}

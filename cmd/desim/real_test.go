@@ -93,8 +93,8 @@ func startDesimEnv(t *testing.T, bin string, env []string, args ...string) *proc
 	if env != nil {
 		p.cmd.Env = append(os.Environ(), env...)
 	}
-	p.cmd.Stderr = p.stderr
-	out, err := p.cmd.StdoutPipe()
+	p.cmd.Stdout = p.stdout
+	out, err := p.cmd.StderrPipe() // status lines, "started ..." among them
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func startDesimEnv(t *testing.T, bin string, env []string, args ...string) *proc
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
 			line := sc.Text()
-			p.stdout.Write([]byte(line + "\n"))
+			p.stderr.Write([]byte(line + "\n"))
 			if m := startedLine.FindStringSubmatch(line); m != nil {
 				var pids []int
 				for _, f := range strings.Split(m[1], ", ") {

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 
@@ -42,7 +43,7 @@ func newReproduceCmd(e *env) *cobra.Command {
 			}
 			ctx, stop := signalContext()
 			defer stop()
-			progress, finish := progress.New(e.stderr, "sweep", int(o.Seeds)*len(scenarios.Names()), quiet)
+			progress, finish := progress.New(e.stderr, "sweep", int(min(o.Seeds, math.MaxInt32/16))*len(scenarios.Names()), quiet)
 			o.Progress = progress
 			r, err := experiment.Reproduce(ctx, o)
 			finish()

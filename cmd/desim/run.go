@@ -50,7 +50,9 @@ func newRunCmd(e *env) *cobra.Command {
 			// Results on stdout; what was written and how to replay it on
 			// stderr.
 			if asJSON {
-				e.stdout.Write(sum.Marshal())
+				if _, err := e.stdout.Write(sum.Marshal()); err != nil {
+					return err
+				}
 			} else if !quiet {
 				fmt.Fprintf(e.stdout, "%s, seed %d, %s of virtual time\n", s.Name, s.Seed, scenarios.FormatDuration(s.Duration))
 				analysis.WriteTable(e.stdout, sum.Machines)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"time"
@@ -68,7 +69,7 @@ func newSweepCmd(e *env) *cobra.Command {
 			ctx, stop := signalContext()
 			defer stop()
 			todo := state.Todo()
-			progress, finish := progress.New(e.stderr, "sweep", int(todo), quiet)
+			progress, finish := progress.New(e.stderr, "sweep", int(min(todo, math.MaxInt32)), quiet)
 			start := time.Now()
 			events, runErr := state.Run(ctx, experiment.SweepOptions{Workers: workers, Progress: progress})
 			finish()
@@ -133,15 +134,17 @@ func writeSweepOutput(e *env, state *experiment.SweepState, out string, asJSON, 
 // resumeCommand is the command line that finishes an interrupted sweep:
 // the same arguments and flags, and --resume partial.
 func resumeCommand(c *cobra.Command, args []string, partial string) string {
-	w := append([]string{"desim", c.Name()}, args...)
+	w := append([]string{c.Name()}, args...)
 	c.Flags().Visit(func(f *pflag.Flag) { // the flags given, in name order
 		switch {
 		case f.Name == "resume":
-		case f.Value.Type() == "bool":
+		case f.Value.Type() == "bool" && f.Value.String() == "true":
 			w = append(w, "--"+f.Name)
+		case f.Value.Type() == "bool":
+			w = append(w, "--"+f.Name+"=false")
 		default:
 			w = append(w, "--"+f.Name, f.Value.String())
 		}
 	})
-	return shell.Join(append(w, "--resume", partial))
+	return command(append(w, "--resume", partial)...)
 }

@@ -705,7 +705,7 @@ func TestSweepSignal(t *testing.T) {
 			_, line, ok := strings.Cut(res.stderr, "resume with: ")
 			line, _, _ = strings.Cut(line, "\n")
 			// The same arguments and the flags given, in name order.
-			want := fmt.Sprintf("desim sweep A1 A2 A3 --duration 20s --json --output %s --quiet --seeds %s --resume %s", out, seeds, partial)
+			want := fmt.Sprintf("%s sweep A1 A2 A3 --duration 20s --json --output %s --quiet --seeds %s --resume %s", bin, out, seeds, partial) // the binary that printed it
 			if !ok || line != want {
 				t.Fatalf("resume command %q, want %q; stderr:\n%s", line, want, res.stderr)
 			}
