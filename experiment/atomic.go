@@ -155,8 +155,15 @@ func (s *OutputSet) Commit() error {
 			return err
 		}
 	}
+	written := make(map[string]bool, len(s.files))
+	for _, f := range s.files {
+		written[f.path] = true
+	}
 	s.files = nil
 	for _, p := range s.stale {
+		if written[p] {
+			continue // stale for another run, written by this one
+		}
 		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
 			return err
 		}

@@ -223,7 +223,7 @@ func (d Dir) WriteWith(s *scenarios.Scenario, opt WriteOptions, fill func(w *Run
 		return err
 	}
 	opt.warn(warning)
-	w := &RunWriter{Logs: make([]io.Writer, len(s.Machines))}
+	w := &RunWriter{Logs: make([]io.Writer, len(s.Machines)), dir: d, set: &set}
 	sf, err := set.Create(d.Scenario())
 	if err != nil {
 		return err
@@ -263,6 +263,16 @@ type RunWriter struct {
 	// temporary name in the run directory (it is renamed to scenario.yaml
 	// with the rest), for processes that must read it.
 	ScenarioPath string
+
+	dir Dir
+	set *OutputSet
+}
+
+// Create starts one more file of the run, name in the run directory (such
+// as MessagesFile), written with the rest: it is renamed into place with
+// the logs, or removed with them on any failure.
+func (w *RunWriter) Create(name string) (io.Writer, error) {
+	return w.set.Create(filepath.Join(string(w.dir), name))
 }
 
 // ReadSummary reads the directory's summary.json.

@@ -89,35 +89,24 @@ func SimulateTraced(ctx context.Context, s *scenarios.Scenario, opt Options, msg
 }
 
 // SimulateToDirTraced is SimulateToDir (with opt, if given), with the
-// message trace in dir.Messages() when traced is set. The trace is
-// written under a temporary name beside the other files and renamed into
-// place just after them, so that a failed or interrupted run leaves
-// neither. Without
-// traced, a messages.csv of an earlier run in dir is removed, since it no
-// longer matches the logs.
+// message trace in dir.Messages() when traced is set: one more file of
+// the run, renamed into place with the logs or not at all. Without traced,
+// a messages.csv of an earlier run in dir goes with the other stale files
+// (it would not match the new logs).
 func SimulateToDirTraced(ctx context.Context, s *scenarios.Scenario, dir Dir, traced bool, opt ...WriteOptions) (*analysis.Summary, error) {
 	if !traced {
-		sum, err := SimulateToDir(ctx, s, dir, opt...)
-		if err == nil {
-			if rerr := os.Remove(dir.Messages()); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
-				err = rerr
-			}
-		}
-		return sum, err
+		return SimulateToDir(ctx, s, dir, opt...)
 	}
 	var o WriteOptions
 	if len(opt) > 0 {
 		o = opt[0]
 	}
-	_, statErr := os.Stat(string(dir))
-	var mf *AtomicFile
 	var sum *analysis.Summary
 	err := dir.WriteWith(s, o, func(w *RunWriter) ([]byte, error) {
-		f, err := CreateAtomic(dir.Messages())
+		f, err := w.Create(MessagesFile)
 		if err != nil {
 			return nil, err
 		}
-		mf = f
 		mw := sim.NewMessageWriter(f)
 		res, err := SimulateTraced(ctx, s, Options{Logs: w.Logs}, mw)
 		if err != nil {
@@ -129,19 +118,10 @@ func SimulateToDirTraced(ctx context.Context, s *scenarios.Scenario, dir Dir, tr
 		sum = res.Summary
 		return sum.Marshal(), nil
 	})
-	if err == nil {
-		if err = mf.Commit(); err != nil {
-			os.Remove(dir.Messages()) // an earlier run's trace does not match these logs
-		}
-		return sum, err
+	if err != nil {
+		return nil, err
 	}
-	if mf != nil {
-		mf.Abort()
-	}
-	if statErr != nil {
-		os.Remove(string(dir)) // made for this run: remove it if empty
-	}
-	return nil, err
+	return sum, nil
 }
 
 // Traced is a run directory with a message trace, opened for reading.
