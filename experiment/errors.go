@@ -3,6 +3,7 @@ package experiment
 import (
 	"errors"
 	"fmt"
+	"runtime/debug"
 )
 
 // ErrInput marks bad input: a scenario, log, state file or option that
@@ -29,4 +30,25 @@ func Input(err error) error {
 // %w, what it wraps.
 func Inputf(format string, args ...any) error {
 	return inputError{fmt.Errorf(format, args...)}
+}
+
+// PanicError is a panic recovered in one of the package's goroutines (a
+// sweep's worker, an in-process machine), returned as an error so that the
+// caller decides what to do; it is a bug in desim.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("internal error: %v\n%s", e.Value, e.Stack)
+}
+
+// recovered turns a recovered panic value into a *PanicError (nil stays
+// nil).
+func recovered(r any) error {
+	if r == nil {
+		return nil
+	}
+	return &PanicError{Value: r, Stack: debug.Stack()}
 }

@@ -121,6 +121,13 @@ func (InProcessLauncher) Launch(spec MachineSpec) (Process, error) {
 	}
 	go func() {
 		defer close(p.done)
+		defer func() {
+			if err := recovered(recover()); err != nil {
+				p.err = err
+				outW.Close()
+				inR.Close()
+			}
+		}()
 		p.err = ServeMachine(ctx, cfg, "127.0.0.1:0", inR, outW)
 		if p.err != nil && spec.Stderr != nil && !p.killed() {
 			fmt.Fprintf(spec.Stderr, "desim machine: %v\n", p.err)

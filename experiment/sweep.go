@@ -151,6 +151,11 @@ func Sweep(ctx context.Context, st *SweepScenario, from, to uint64, opt SweepOpt
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() {
+				if err := recovered(recover()); err != nil {
+					fail(err)
+				}
+			}()
 			x, err := NewSimulator(st.Scenario)
 			if err != nil {
 				fail(err)

@@ -102,6 +102,8 @@ func exitCode(e *env, err error) int {
 	var ee exitError
 	var death *experiment.MachineDeath
 	switch {
+	case errors.As(err, new(*experiment.PanicError)):
+		return exitInternal
 	case errors.As(err, &ee):
 		return ee.code
 	case errors.Is(err, context.Canceled):
