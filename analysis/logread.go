@@ -45,7 +45,7 @@ const MaxLineLen = 4096
 // are read by package experiment (experiment.ReadRun), which owns their
 // layout and lists a directory's logs; a directory here is an error.
 //
-// Each file holds one machine's log in SPEC.md's format, one line per tick
+// Each file holds one machine's log in docs/model.md's format, one line per tick
 // and no header:
 //
 //	event,time,queue_length,logical_clock

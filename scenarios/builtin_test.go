@@ -15,7 +15,7 @@ import (
 	_ "desim/internal/golden"
 )
 
-// builtinWant is SPEC.md's table of the nine experiments as run, the two
+// builtinWant is docs/model.md's table of the nine experiments as run, the two
 // runs as captioned, and the published durations ("≈ 5670 s" and so on;
 // a captioned run lasts as long as its base).
 var builtinWant = []struct {

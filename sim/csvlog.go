@@ -2,7 +2,7 @@ package sim
 
 import "io"
 
-// LogWriter writes records as SPEC.md's log lines, one writer per machine:
+// LogWriter writes records as docs/model.md's log lines, one writer per machine:
 //
 //	event,time,queue_length,logical_clock
 //

@@ -75,7 +75,7 @@ func TestAppendLine(t *testing.T) {
 	}
 }
 
-// refLine is a log line formatted with strconv, from SPEC.md:
+// refLine is a log line formatted with strconv, from docs/model.md:
 // event,time,queue_length,logical_clock.
 func refLine(r sim.Record, n int) string {
 	return r.Event.Name(n) + "," + fmt.Sprintf("%d.%09d", r.At/1e9, r.At%1e9) + "," +

@@ -5,7 +5,7 @@
 // # The machine
 //
 // A Machine holds a Lamport clock and an unbounded FIFO queue of received
-// clock values. Tick(face) performs one tick exactly as SPEC.md describes
+// clock values. Tick(face) performs one tick exactly as docs/model.md describes
 // the original logical_step:
 //
 //  1. if the queue is not empty, pop its head m and set C = max(C, m)

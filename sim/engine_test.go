@@ -14,7 +14,7 @@ import (
 	"desim/sim"
 )
 
-// Engine tests, one per rule of SPEC.md's tick as the engine applies it,
+// Engine tests, one per rule of docs/model.md's tick as the engine applies it,
 // plus the window, the tick times, latency and the tie order.
 
 // faceOf returns the die face that a non-receive event of a run of n

@@ -79,7 +79,7 @@ func (e Event) AppendToken(dst []byte) []byte {
 // log writer, the log reader of package analysis, Event.Name, ParseEvent
 // and package realtime all go through it.
 //
-// The names are SPEC.md's 8-character strings for n = 3: "internal",
+// The names are docs/model.md's 8-character strings for n = 3: "internal",
 // "receive ", "send 0  ", "send 1  " and "send 0+1". For other n a single
 // send to peer p is "send <p>" padded with spaces to 8 characters (longer
 // from p = 1000 on, unpadded) and a broadcast is "send all". An

@@ -7,7 +7,7 @@ import (
 	"desim/sim"
 )
 
-// Tests of the pure Machine, one per rule of SPEC.md's tick. The engine
+// Tests of the pure Machine, one per rule of docs/model.md's tick. The engine
 // half of each rule is in engine_test.go.
 
 // withClock returns machine id of n whose clock is c and whose queue holds

@@ -10,7 +10,7 @@ import (
 	"desim/sim"
 )
 
-// A reference simulator written straight from SPEC.md and the package
+// A reference simulator written straight from docs/model.md and the package
 // documentation, as slowly and plainly as possible: one global priority
 // queue of events ordered by (time, deliveries before ticks, send sequence
 // or machine index), a slice per queue, one message event per copy, the

@@ -66,13 +66,13 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-// logLine3 is one line of a 3-machine log: SPEC.md's exact event strings,
+// logLine3 is one line of a 3-machine log: docs/model.md's exact event strings,
 // the time in seconds with exactly 9 decimals, the queue length and the
 // clock.
 var logLine3 = regexp.MustCompile(`^(internal|receive |send 0  |send 1  |send 0\+1),(0|[1-9][0-9]*)\.[0-9]{9},(0|[1-9][0-9]*),([1-9][0-9]*)$`)
 
 // checkRunOutput checks the files of a run of s for the given number of
-// seconds against SPEC.md's log format and against each other: one line per
+// seconds against docs/model.md's log format and against each other: one line per
 // tick at the tick's time, clocks increasing, the summary's counts equal to
 // the log's.
 func checkRunOutput(t *testing.T, s *scenarios.Scenario, seconds int64, files map[string][]byte) {
