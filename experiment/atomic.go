@@ -31,9 +31,14 @@ func CreateAtomic(path string) (*AtomicFile, error) {
 	return &AtomicFile{File: f, path: path}, nil
 }
 
-// finish closes the temporary file and checks that it can replace its
-// final name (which must not be a directory).
+// finish flushes the temporary file to the disk and closes it, and checks
+// that it can replace its final name (which must not be a directory): a
+// file renamed into place after a power cut holds its whole content.
 func (a *AtomicFile) finish() error {
+	if err := a.File.Sync(); err != nil {
+		a.File.Close()
+		return err
+	}
 	if err := a.File.Close(); err != nil {
 		return err
 	}
