@@ -85,14 +85,19 @@ func (x *Simulator) Scenario() *scenarios.Scenario { return x.s }
 // metrics, valid until the next Run. An error of sink stops the run and is
 // returned, as is sim.ErrQueueLimit (wrapped).
 func (x *Simulator) Run(seed uint64, sink sim.Sink) ([]analysis.MachineMetrics, error) {
+	return x.run(seed, sink, nil)
+}
+
+// run is Run, with the message trace to msgs when it is not nil.
+func (x *Simulator) run(seed uint64, sink sim.Sink, msgs sim.MessageSink) ([]analysis.MachineMetrics, error) {
 	x.eng.Reset(seed)
 	x.acc.Reset()
 	var err error
-	if sink == nil {
-		err = x.eng.Run(x.acc)
+	if sink == nil { // the metrics alone: no fan-out (RunTraced is Run without msgs)
+		err = x.eng.RunTraced(x.acc, msgs)
 	} else {
 		x.sinks[1] = sink
-		err = x.eng.Run(x.sinks)
+		err = x.eng.RunTraced(x.sinks, msgs)
 		x.sinks[1] = nil
 	}
 	if err != nil {
@@ -114,6 +119,9 @@ type Options struct {
 	Records bool
 	// Sink, if not nil, receives every record as well.
 	Sink sim.Sink
+	// Messages, if not nil, receives the run's message trace (see
+	// sim.Engine.RunTraced; a sim.MessageWriter writes messages.csv).
+	Messages sim.MessageSink
 }
 
 // Result is one simulated run.
@@ -148,7 +156,7 @@ func Simulate(ctx context.Context, s *scenarios.Scenario, opt Options) (*Result,
 	if opt.Sink != nil {
 		sinks = append(sinks, opt.Sink)
 	}
-	ms, err := x.Run(s.Seed, sinks)
+	ms, err := x.run(s.Seed, sinks, opt.Messages)
 	if err != nil {
 		return nil, err
 	}

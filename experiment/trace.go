@@ -29,63 +29,15 @@ func (d Dir) Messages() string { return filepath.Join(string(d), MessagesFile) }
 // RunTraced is Run with the run's message trace handed to msgs as well
 // (see sim.Engine.RunTraced).
 func (x *Simulator) RunTraced(seed uint64, sink sim.Sink, msgs sim.MessageSink) ([]analysis.MachineMetrics, error) {
-	x.eng.Reset(seed)
-	x.acc.Reset()
-	var err error
-	if sink == nil {
-		err = x.eng.RunTraced(x.acc, msgs)
-	} else {
-		x.sinks[1] = sink
-		err = x.eng.RunTraced(x.sinks, msgs)
-		x.sinks[1] = nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s seed %d: %w", x.s.Name, seed, err)
-	}
-	return x.acc.MetricsTo(x.ms, x.rates), nil
+	return x.run(seed, sink, msgs)
 }
 
 // SimulateTraced is Simulate with the run's message trace handed to msgs
 // (a sim.MessageWriter writes messages.csv), as the messages' fates become
 // known: it streams.
 func SimulateTraced(ctx context.Context, s *scenarios.Scenario, opt Options, msgs sim.MessageSink) (*Result, error) {
-	x, err := NewSimulator(s)
-	if err != nil {
-		return nil, err
-	}
-	sinks := sim.Sinks{ctxSink{ctx}}
-	var lw *sim.LogWriter
-	if opt.Logs != nil {
-		lw = sim.NewLogWriter(opt.Logs)
-		sinks = append(sinks, lw)
-	}
-	var rec recordSink
-	if opt.Records {
-		rec = make(recordSink, len(s.Machines))
-		sinks = append(sinks, rec)
-	}
-	if opt.Sink != nil {
-		sinks = append(sinks, opt.Sink)
-	}
-	ms, err := x.RunTraced(s.Seed, sinks, msgs)
-	if err != nil {
-		return nil, err
-	}
-	if lw != nil {
-		if err := lw.Flush(); err != nil {
-			return nil, err
-		}
-	}
-	return &Result{
-		Summary: &analysis.Summary{
-			Scenario:  s.Name,
-			Seed:      s.Seed,
-			DurationS: s.Duration.Seconds(),
-			Machines:  append([]analysis.MachineMetrics(nil), ms...),
-		},
-		Records: rec,
-		Stats:   x.Stats(),
-	}, nil
+	opt.Messages = msgs
+	return Simulate(ctx, s, opt)
 }
 
 // SimulateToDirTraced is SimulateToDir (with opt, if given), with the
