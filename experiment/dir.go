@@ -305,29 +305,11 @@ type Recorded struct {
 // directory, which Dir.WriteWith takes exclusive while it renames a new
 // run into place: ReadRun waits for that, and reads either run, whole.
 func ReadRun(paths ...string) (*Recorded, error) {
-	if len(paths) == 0 {
-		return nil, Input(errors.New("no run directory or log files given"))
+	dir, files, unlock, err := runLogs(paths)
+	if err != nil {
+		return nil, err
 	}
-	files := paths
-	dir := Dir("")
-	if len(paths) == 1 {
-		if st, err := os.Stat(paths[0]); err == nil && st.IsDir() {
-			dir = Dir(paths[0])
-			// Not while a writer renames a new run into place (see
-			// Dir.WriteWith): its files and the earlier run's, never a mix.
-			unlock := lockDir(paths[0], false)
-			defer unlock()
-			if files, err = dir.Logs(); err != nil {
-				return nil, readError(err)
-			}
-		}
-	} else {
-		for _, p := range paths {
-			if st, err := os.Stat(p); err == nil && st.IsDir() {
-				return nil, Input(&analysis.LogError{File: p, Msg: "is a directory: give one run directory, or a list of log files"})
-			}
-		}
-	}
+	defer unlock()
 	l, err := analysis.ReadRun(files...)
 	if err != nil {
 		return nil, readError(err)
@@ -336,15 +318,9 @@ func ReadRun(paths ...string) (*Recorded, error) {
 	if dir == "" {
 		return r, nil
 	}
-	if _, err := os.Stat(dir.Scenario()); err != nil {
-		return r, nil
-	}
-	s, err := scenarios.Load(dir.Scenario())
-	if err != nil {
-		return nil, Input(err)
-	}
-	if len(s.Machines) != len(l.Machines) {
-		return nil, Inputf("%s: the scenario has %d machines but %s holds %d logs", dir.Scenario(), len(s.Machines), dir, len(l.Machines))
+	s, err := dir.loadScenario(len(l.Machines))
+	if s == nil || err != nil {
+		return r, err
 	}
 	// A desim run's times are already seconds since its start: undo the
 	// reader's rebasing to the earliest line, which moves the whole run
@@ -357,6 +333,23 @@ func ReadRun(paths ...string) (*Recorded, error) {
 	l.Offset = 0
 	r.Scenario, r.Name = s, s.Name
 	return r, nil
+}
+
+// loadScenario loads the directory's scenario.yaml, checking that it has
+// as many machines as the directory has logs; nil and no error when there
+// is none. Anything else that goes wrong is bad input.
+func (d Dir) loadScenario(logs int) (*scenarios.Scenario, error) {
+	if _, err := os.Stat(d.Scenario()); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	s, err := scenarios.Load(d.Scenario())
+	if err != nil {
+		return nil, Input(err)
+	}
+	if len(s.Machines) != logs {
+		return nil, Inputf("%s: the scenario has %d machines but %s holds %d logs", d.Scenario(), len(s.Machines), d, logs)
+	}
+	return s, nil
 }
 
 // Summary returns the run's metrics: with the scenario's name, seed,

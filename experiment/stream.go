@@ -50,15 +50,9 @@ func StreamRun(paths ...string) (*Streamed, error) {
 	if dir == "" {
 		return r, nil
 	}
-	if _, err := os.Stat(dir.Scenario()); err != nil {
-		return r, nil
-	}
-	s, err := scenarios.Load(dir.Scenario())
-	if err != nil {
-		return nil, Input(err)
-	}
-	if len(s.Machines) != len(files) {
-		return nil, Inputf("%s: the scenario has %d machines but %s holds %d logs", dir.Scenario(), len(s.Machines), dir, len(files))
+	s, err := dir.loadScenario(len(files))
+	if s == nil || err != nil {
+		return r, err
 	}
 	r.Scenario, r.Name = s, s.Name
 	return r, nil

@@ -100,19 +100,14 @@ func OpenTraced(path string) (*Traced, error) {
 	if err != nil {
 		return nil, readError(err)
 	}
-	if _, err := os.Stat(d.Messages()); err != nil {
+	if _, err := os.Stat(d.Messages()); errors.Is(err, fs.ErrNotExist) {
 		return nil, Inputf("%s has no %s: it was not traced; make it with \"desim run SCENARIO --trace\"", path, MessagesFile)
+	} else if err != nil {
+		return nil, err
 	}
 	t := &Traced{Dir: d, Files: trace.Files{Logs: logs, Messages: d.Messages()}}
-	if _, err := os.Stat(d.Scenario()); err == nil {
-		if t.Scenario, err = scenarios.Load(d.Scenario()); err != nil {
-			return nil, Input(err)
-		}
-		if len(t.Scenario.Machines) != len(logs) {
-			return nil, Inputf("%s: the scenario has %d machines but %s holds %d logs", d.Scenario(), len(t.Scenario.Machines), path, len(logs))
-		}
-	}
-	return t, nil
+	t.Scenario, err = d.loadScenario(len(logs))
+	return t, err
 }
 
 // Check checks the trace against the logs completely (see trace.Check),
