@@ -1,6 +1,7 @@
 package report
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,7 +13,8 @@ import (
 // real runs is INCONCLUSIVE, one that fails on the model's metrics alone is
 // FAILED, and the table says what to do.
 func TestValidationVerdict(t *testing.T) {
-	band := stats.Band{Sorted: []float64{1, 2, 3}, Lo: 1, Hi: 3, Mean: 2, SD: 1}
+	// 3000 simulated runs, enough that one real run far out is rejected.
+	band := stats.NewBand(slices.Repeat([]float64{1, 2, 3}, 1000))
 	mk := func(real float64, overruns ...string) *stats.Validation {
 		return &stats.Validation{Seeds: 3, Fastest: 6, Speed: "20", Overruns: overruns,
 			Comparisons: []stats.Comparison{{Machine: 0, Metric: analysis.Receives, Real: []float64{real}, Band: band}}}

@@ -146,10 +146,12 @@ func TestResolution(t *testing.T) {
 	}
 }
 
-// The verdicts: inside the band, inside only by the resolution, outside;
-// an exact metric's real value must be equal (ticks: no resolution).
+// The verdicts: an exact metric's real value must be within its
+// resolution of the value every seed gave (ticks: none); a metric with a
+// spread is rejected when Holm's procedure rejects its p-value, after the
+// real value is moved toward the median by the resolution.
 func TestVerdicts(t *testing.T) {
-	sim := make([][]analysis.MachineMetrics, 200)
+	sim := make([][]analysis.MachineMetrics, 10000)
 	for j := range sim {
 		sim[j] = []analysis.MachineMetrics{{ID: 0, Ticks: 360, Receives: int64(50 + j%21), ClockSlope: 6, MaxQueue: 0}}
 	}
@@ -161,7 +163,7 @@ func TestVerdicts(t *testing.T) {
 	}{
 		{"inside", analysis.MachineMetrics{Ticks: 360, Receives: 60, ClockSlope: 6}, "receives", VerdictOK},
 		{"just outside, within ±1", analysis.MachineMetrics{Ticks: 360, Receives: 71, ClockSlope: 6}, "receives", VerdictByRes},
-		{"outside", analysis.MachineMetrics{Ticks: 360, Receives: 72, ClockSlope: 6}, "receives", VerdictOutside},
+		{"outside", analysis.MachineMetrics{Ticks: 360, Receives: 72, ClockSlope: 6}, "receives", VerdictRejected},
 		{"ticks equal", analysis.MachineMetrics{Ticks: 360, Receives: 60, ClockSlope: 6}, "ticks", VerdictOK},
 		{"one tick short", analysis.MachineMetrics{Ticks: 359, Receives: 60, ClockSlope: 6}, "ticks", VerdictOutside},
 		{"slope within resolution", analysis.MachineMetrics{Ticks: 360, Receives: 60, ClockSlope: 6.005}, "clock_slope", VerdictByRes},
@@ -172,13 +174,13 @@ func TestVerdicts(t *testing.T) {
 	for _, c := range cases {
 		cs := Compare([][]analysis.MachineMetrics{{c.real}}, nil, sim, []float64{6})
 		v := &Validation{Seeds: len(sim), Fastest: 6, Comparisons: cs, Speed: "10"}
-		// The verdict of the comparison itself...
-		for _, cmp := range cs {
-			if cmp.Metric.Key == c.metric && cmp.Verdict() != c.want {
-				t.Errorf("%s: Verdict() = %s, want %s", c.name, cmp.Verdict(), c.want)
+		d := v.Decide()
+		for i, cmp := range cs {
+			if cmp.Metric.Key == c.metric && d.Verdicts[i] != c.want {
+				t.Errorf("%s: verdict %s (p %g, threshold %g), want %s", c.name, d.Verdicts[i], d.P[i], d.Threshold[i], c.want)
 			}
 		}
-		// ...and as the report prints it, last on the metric's line.
+		// ...and as the table prints it, last on the metric's line.
 		var buf strings.Builder
 		v.WriteText(&buf)
 		var line string
@@ -192,7 +194,8 @@ func TestVerdicts(t *testing.T) {
 			t.Errorf("%s: line %q, want verdict %s", c.name, line, c.want)
 		}
 		failed, _, byRes := v.Tally()
-		if (c.want == VerdictOutside) != (failed > 0) || v.Passed() != (failed == 0) {
+		fails := c.want == VerdictOutside || c.want == VerdictRejected
+		if fails != (failed > 0) || v.Passed() != (failed == 0) {
 			t.Errorf("%s: %d failures, passed %v", c.name, failed, v.Passed())
 		}
 		if (c.want == VerdictByRes) != (byRes > 0) {
@@ -202,13 +205,69 @@ func TestVerdicts(t *testing.T) {
 		if failed > 0 {
 			verdict = "FAIL: "
 		}
-		if !strings.Contains(buf.String(), "\n"+verdict) {
-			t.Errorf("%s: the report has no %q line:\n%s", c.name, verdict, buf.String())
+		if !strings.Contains(buf.String(), "\n"+verdict) || !v.CanFail() || !strings.Contains(buf.String(), "every comparison can fail") {
+			t.Errorf("%s: the report has no %q line, or says it cannot fail:\n%s", c.name, verdict, buf.String())
 		}
 	}
 	// Every machine and metric has a comparison, in order, with the twin.
 	cs := Compare([][]analysis.MachineMetrics{sim[0]}, [][]analysis.MachineMetrics{sim[1]}, sim, []float64{6})
 	if len(cs) != 13 || cs[1].Twin[0] != float64(sim[1][0].Receives) || cs[0].Metric != analysis.Ticks || !slices.EqualFunc(cs, analysis.Metrics, func(c Comparison, m *analysis.Metric) bool { return c.Metric == m }) {
 		t.Errorf("%d comparisons", len(cs))
+	}
+	// 100 seeds cannot reject a single real run at 1 %, however far out:
+	// the output says so.
+	v := &Validation{Seeds: 100, Fastest: 6, Comparisons: Compare([][]analysis.MachineMetrics{{{Ticks: 360, Receives: 99, ClockSlope: 6}}}, nil, sim[:100], []float64{6})}
+	var buf strings.Builder
+	v.WriteText(&buf)
+	if v.CanFail() || !v.Passed() || !strings.Contains(buf.String(), "power: NONE") {
+		t.Errorf("100 seeds: CanFail %v, Passed %v:\n%s", v.CanFail(), v.Passed(), buf.String())
+	}
+}
+
+// The p-values under the null: real values drawn from the simulated
+// distribution. A single run's permutation p-value is exactly uniform
+// (P(p ≤ a) ≤ a); Stouffer's over 3 runs about so; Holm's decision over
+// a family of 20 holds the family-wise rate under 1 %.
+func TestPValueCalibration(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	draw := func(n int) []float64 {
+		xs := make([]float64, n)
+		for i := range xs {
+			xs[i] = math.Round(rng.NormFloat64()*4 + 20) // integer values, with ties
+		}
+		return xs
+	}
+	const trials = 2000
+	for _, k := range []int{1, 3} {
+		below05, below01 := 0, 0
+		for range trials {
+			c := Comparison{Metric: analysis.Receives, Band: NewBand(draw(1000)), Real: draw(k)}
+			p := c.pValue(0)
+			if p <= 0.05 {
+				below05++
+			}
+			if p <= 0.01 {
+				below01++
+			}
+		}
+		// Binomial(2000, 0.05) has sd 9.7; (2000, 0.01) sd 4.4.
+		if below05 > trials*0.05+30 || below01 > trials*0.01+15 {
+			t.Errorf("K = %d: P(p ≤ 0.05) = %d/%d, P(p ≤ 0.01) = %d/%d: more than the nominal rates", k, below05, trials, below01, trials)
+		}
+		t.Logf("K = %d: P(p ≤ 0.05) = %.3f, P(p ≤ 0.01) = %.4f", k, float64(below05)/trials, float64(below01)/trials)
+	}
+	fails := 0
+	for range 300 {
+		var cs []Comparison
+		for range 20 {
+			cs = append(cs, Comparison{Metric: analysis.Receives, Band: NewBand(draw(2000)), Real: draw(1)})
+		}
+		if !(&Validation{Seeds: 2000, Comparisons: cs}).Passed() {
+			fails++
+		}
+	}
+	// At most 1 % of 300 = 3 expected; 9 would be three sd above.
+	if fails > 9 {
+		t.Errorf("%d of 300 families of 20 true comparisons failed, want about 1 %% at most", fails)
 	}
 }

@@ -18,7 +18,7 @@ import (
 func TestReproduce(t *testing.T) {
 	dir := t.TempDir()
 	r := mustRun(t, "reproduce", "--seeds", "20", "--duration", "60s", "--no-real", "--quiet", "--out", dir)
-	for _, id := range []string{"1 ", "2 ", "3a", "3b", "4 "} {
+	for _, id := range []string{"1 ", "2a", "2b", "3a", "3b", "4 "} {
 		if !strings.Contains(r.stdout, "claim "+id) {
 			t.Errorf("stdout lacks claim %s:\n%s", id, r.stdout)
 		}
@@ -45,7 +45,7 @@ func TestReproduce(t *testing.T) {
 	if err := json.Unmarshal(data, &rep); err != nil {
 		t.Fatalf("report.json does not parse: %v", err)
 	}
-	if len(rep.Scenarios) != len(scenarios.Names()) || len(rep.Claims) != 5 {
+	if len(rep.Scenarios) != len(scenarios.Names()) || len(rep.Claims) != 6 {
 		t.Fatalf("report.json: %d scenarios, %d claims", len(rep.Scenarios), len(rep.Claims))
 	}
 	for _, want := range []string{"## Overview", "## The paper's claims", "## The B2/B3 caption discrepancy", "## Scenarios", "## Real sockets against the simulator", "--no-real"} {

@@ -12,7 +12,9 @@ import (
 
 func newValidateCmd(e *env) *cobra.Command {
 	var dur, seed string
-	o := experiment.ValidateOptions{Real: experiment.RealOptions{Speed: 10}, RealRuns: 1, Seeds: 200}
+	var power bool
+	var trials int
+	o := experiment.ValidateOptions{Real: experiment.RealOptions{Speed: 10}, RealRuns: 1, Seeds: experiment.DefaultValidateSeeds}
 	c := &cobra.Command{
 		Use:     "validate SCENARIO",
 		Short:   "compare real-socket runs with the simulator over many seeds",
@@ -34,6 +36,15 @@ func newValidateCmd(e *env) *cobra.Command {
 			if err := o.Check(s); err != nil {
 				return err
 			}
+			ctx, stop := signalContext()
+			defer stop()
+			if power {
+				rows, err := experiment.ValidatePower(ctx, s, o, trials, experiment.Alternatives(s))
+				if err == nil {
+					experiment.WritePower(e.stdout, s, o, rows)
+				}
+				return err
+			}
 			if o.Real.Launcher, err = experiment.SelfLauncher(); err != nil {
 				return err
 			}
@@ -47,8 +58,6 @@ func newValidateCmd(e *env) *cobra.Command {
 			}
 			fmt.Fprintf(e.stdout, "validate %s: %d real run(s) at speed %s against %d simulated seeds, %s of scenario time each%s\n",
 				s.Name, o.RealRuns, experiment.FormatSpeed(o.Real.Speed), o.Seeds, scenarios.FormatDuration(s.Duration), note)
-			ctx, stop := signalContext()
-			defer stop()
 			v, err := experiment.Validate(ctx, s, o)
 			if err != nil {
 				return err
@@ -64,7 +73,9 @@ func newValidateCmd(e *env) *cobra.Command {
 	f := c.Flags()
 	f.StringVar(&dur, "duration", "", "scenario time of every run, e.g. 120s (default: the scenario's, capped at speed × 60s)")
 	f.Float64Var(&o.Real.Speed, "speed", 10, "speed of the real runs, scenario seconds per wall-clock second")
-	f.IntVar(&o.Seeds, "seeds", 200, "number of simulated seeds")
+	f.IntVar(&o.Seeds, "seeds", experiment.DefaultValidateSeeds, "number of simulated seeds")
+	f.BoolVar(&power, "power", false, "no real runs: estimate by simulation how likely this validation is to reject a wrong model")
+	f.IntVar(&trials, "trials", experiment.PowerTrials, "with --power, trials per alternative")
 	f.IntVar(&o.RealRuns, "real-runs", 1, "number of real runs")
 	f.StringVar(&seed, "seed", "", "first seed S (default: the scenario's)")
 	f.StringVar(&o.Dir, "out", "", "also write real run k's logs and summary into DIR/real-<k> (default: not kept)")
