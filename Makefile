@@ -48,10 +48,12 @@ reproduce: build
 figures: build
 	@mkdir -p docs/figures
 	@set -e; for s in $(basename $(notdir $(wildcard scenarios/*.yaml))); do \
-		./$(BIN) run $$s --seed 1 --out out/figures/$$s --plot --quiet >/dev/null; \
+		./$(BIN) run $$s --seed 1 --out out/figures/$$s --plot --quiet 2>/dev/null; \
 		cp out/figures/$$s/figure.png docs/figures/$$s.png; \
 		echo "docs/figures/$$s.png"; \
 	done
+	./$(BIN) run A3 --seed 1 --duration 20s --trace --out out/figures/A3-trace --quiet 2>/dev/null
+	./$(BIN) spacetime out/figures/A3-trace -o docs/trace-spacetime-A3.png
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./sim ./analysis/... ./experiment
