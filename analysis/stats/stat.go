@@ -68,7 +68,8 @@ type Summary struct {
 	MinSeed uint64  `json:"min_seed"`
 	MaxSeed uint64  `json:"max_seed"`
 	// Predicted is the mean-field prediction (nil where the model makes
-	// none) and Z = (mean − predicted)/(sd/√n) (nil when undefined).
+	// none) and Z = (mean − predicted)/(sd/√n) (nil when undefined; 0 when
+	// every run gave the predicted value, to 1e-9 relative).
 	Predicted *float64 `json:"predicted"`
 	Z         *float64 `json:"z"`
 }
@@ -112,7 +113,9 @@ func (s *Stat) Summarize(predicted *float64) Summary {
 		if se := out.SD / math.Sqrt(float64(s.N)); se > 0 {
 			z := (out.Mean - p) / se
 			out.Z = &z
-		} else if out.Mean == p && s.N > 1 {
+		} else if math.Abs(out.Mean-p) <= 1e-9*math.Max(1, math.Abs(p)) && s.N > 1 {
+			// Every run gave the same value, and the prediction is it (to
+			// the rounding of a model computed in floating point).
 			z := 0.0
 			out.Z = &z
 		}

@@ -226,6 +226,7 @@ func TestSummarizePrediction(t *testing.T) {
 		{"n = 1, mean equals prediction", []float64{4}, ptr(4), 4, 0, 0, nil},
 		{"sd = 0, mean equals prediction", []float64{360, 360, 360}, ptr(360), 360, 0, 0, ptr(0)},
 		{"sd = 0, mean differs", []float64{360, 360, 360}, ptr(359), 360, 0, 0, nil},
+		{"sd = 0, prediction off by rounding", []float64{360, 360, 360}, ptr(360 - 1e-12), 360, 0, 0, ptr(0)},
 		{"z positive", []float64{1, 2, 3, 4}, ptr(2), 2.5, math.Sqrt(5.0 / 3), -1, ptr(0.5 / (math.Sqrt(5.0/3) / 2))},
 		{"z negative", []float64{1, 2, 3, 4}, ptr(3.5), 2.5, math.Sqrt(5.0 / 3), -1, ptr(-1 / (math.Sqrt(5.0/3) / 2))},
 		{"no prediction", []float64{1, 2, 3, 4}, nil, 2.5, math.Sqrt(5.0 / 3), -1, nil},
