@@ -57,10 +57,16 @@ type RunPrediction struct {
 	// EvolvedS is the virtual time over which the model was computed tick
 	// by tick: the duration, unless the run is too long for that (see
 	// MaxEvolveOps); beyond it every machine's per-tick expectations are
-	// extended linearly, fitted on the second half of the evolved span.
+	// extended linearly: fitted on the second half of the evolved span
+	// when that is 30 s or more, at the long-run model's rates otherwise.
 	EvolvedS float64    `json:"evolved_s"`
 	Machines []Expected `json:"machines"`
 }
+
+// fitSpan is the shortest second half of an evolved span, in ns, whose
+// trend PredictRun extends; a shorter one is extended at the long-run
+// model's rates.
+const fitSpan = 30e9
 
 // MaxEvolveOps bounds the work of PredictRun: the number of cell updates
 // of the machines' distributions (about a nanosecond each). Beyond it the
@@ -731,7 +737,11 @@ func (m *hModel) result() *RunPrediction {
 			ax, bx := asym[i].ClockSlope, 0.0
 			aq, bq := asym[i].QueueSlope, 0.0
 			fbar := (asym[i].SendRate + asym[i].InternalRate) / e.Rate
-			if ke-from >= 8 {
+			// The fit needs a second half long enough to be past the
+			// start-up (fitSpan); otherwise the long-run model's rates,
+			// which are the exact stationary rates of a machine that keeps
+			// up, carry on from the last evolved tick.
+			if ke-from >= 8 && float64(hm.times[ke-1]-hm.times[from]) >= fitSpan {
 				ax, bx = fitLine(hm.times[from:ke], hm.ex[from:ke], tc)
 				aq, bq = fitLine(hm.times[from:ke], hm.eq[from:ke], tc)
 				for _, f := range hm.free[from:ke] {
@@ -739,7 +749,7 @@ func (m *hModel) result() *RunPrediction {
 				}
 				fbar = fs / float64(ke-from)
 			} else {
-				// Too few ticks: the asymptotic slopes from the last values.
+				// Too short: the long-run slopes from the last values.
 				u := 0.0
 				if ke > 0 {
 					u = (float64(hm.times[ke-1]) - tc) / 1e9

@@ -156,7 +156,8 @@ func WriteRunPrediction(w io.Writer, name string, die int, rates []string, rp *R
 	fmt.Fprintln(w, "Counts and levels are expectations over runs of this length (ticks exactly), slopes the expected fitted slopes.")
 	fmt.Fprintln(w, "max_queue and max_jump: not predicted.")
 	if rp.EvolvedS < rp.DurationS {
-		fmt.Fprintf(w, "The model was computed tick by tick over the first %s and extended linearly beyond.\n", formatSeconds(rp.EvolvedS))
+		fmt.Fprintf(w, "The model was computed tick by tick over the first %s only (too many machines or ticks) and extended beyond.\n",
+			scenarios.FormatDuration(time.Duration(math.Round(rp.EvolvedS*1000))*time.Millisecond))
 	}
 	if approx {
 		fmt.Fprintf(w, "*: load near 1 (%g < ρ < %g): approximate; the model's queue there is shorter than a run's.\n", ApproxLow, ApproxHigh)
