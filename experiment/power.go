@@ -125,6 +125,13 @@ func ValidatePower(ctx context.Context, s *scenarios.Scenario, o ValidateOptions
 	if err != nil {
 		return nil, err
 	}
+	return power(ctx, s, o, simulated, simSeeds.To+1, trials, alts)
+}
+
+// power is ValidatePower on the simulated runs given, the stand-ins'
+// seeds starting at first.
+func power(ctx context.Context, s *scenarios.Scenario, o ValidateOptions, simulated [][]analysis.MachineMetrics, first uint64, trials int, alts []Alternative) ([]PowerRow, error) {
+	k := uint64(o.RealRuns)
 	base := stats.Compare(nil, nil, simulated, s.Rates())
 	var rows []PowerRow
 	for _, a := range alts {
@@ -136,7 +143,6 @@ func ValidatePower(ctx context.Context, s *scenarios.Scenario, o ValidateOptions
 		if err != nil {
 			return nil, err
 		}
-		first := simSeeds.To + 1
 		for t := range uint64(trials) {
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("power: %w", err)

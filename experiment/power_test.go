@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"desim/analysis/stats"
 	"desim/scenarios"
 )
 
@@ -20,19 +21,25 @@ func TestValidatePowerKnownAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := ValidateOptions{RealRuns: 1, Seeds: DefaultValidateSeeds}
-	alt := func(die int) Alternative {
+	alt := func(die int) []Alternative {
 		a := clone(s)
 		a.Die = die
-		return Alternative{Name: "die", Scenario: a}
+		return []Alternative{{Name: "die", Scenario: a}}
 	}
-	rows, err := ValidatePower(context.Background(), s, o, 100, []Alternative{{Name: "model", Scenario: s}})
+	// The simulated side once, seeds 2..10001, as ValidatePower draws it.
+	ctx := context.Background()
+	sims, err := simulateSeeds(ctx, s, stats.SeedRange{From: 2, To: 10001})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := power(ctx, s, o, sims, 10002, 100, []Alternative{{Name: "model", Scenario: s}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r := rows[0]; r.Trials-r.Rejected < 97 {
 		t.Errorf("the model itself passed %d of %d trials, want at least 97", r.Trials-r.Rejected, r.Trials)
 	}
-	rows, err = ValidatePower(context.Background(), s, o, 20, []Alternative{alt(8)})
+	rows, err = power(ctx, s, o, sims, 10002, 20, alt(8))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +49,7 @@ func TestValidatePowerKnownAnswers(t *testing.T) {
 	var caught [2]int
 	for i, k := range []int{1, 3} {
 		o.RealRuns = k
-		rows, err := ValidatePower(context.Background(), s, o, 40, []Alternative{alt(9)})
+		rows, err := power(ctx, s, o, sims, 10002, 40, alt(9))
 		if err != nil {
 			t.Fatal(err)
 		}
