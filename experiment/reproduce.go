@@ -19,7 +19,7 @@ import (
 // simulated seeds.
 var (
 	ReproduceValidate = []string{"A3", "B2"}
-	reproduceValidate = ValidateOptions{Real: RealOptions{Speed: 20}, RealRuns: 1, Seeds: 200}
+	reproduceValidate = ValidateOptions{Real: RealOptions{Speed: 20}, RealRuns: 1, Seeds: DefaultValidateSeeds}
 )
 
 const reproduceValidateDuration = 60 * time.Second
@@ -115,6 +115,19 @@ func Reproduce(ctx context.Context, o ReproduceOptions) (*report.Report, error) 
 			return nil, err
 		}
 		in.Scenarios[i].Sweep = stats.Summarize(s, st.Stats, in.Seeds)
+		probe, err := stats.RunProbe(ctx, s, in.Seeds, report.QueueBound, o.Workers)
+		if err != nil {
+			return nil, err
+		}
+		in.Scenarios[i].Probe = probe
+	}
+	say("desim reproduce: claim 2's family, %d scenarios of %d seeds\n", len(report.Family()), report.FamilySeeds)
+	for _, s := range report.Family() {
+		probe, err := stats.RunProbe(ctx, s, stats.SeedRange{From: 1, To: report.FamilySeeds}, report.QueueBound, o.Workers)
+		if err != nil {
+			return nil, err
+		}
+		in.Family = append(in.Family, report.FamilyInput{Scenario: s, Probe: probe})
 	}
 
 	if o.NoReal {
@@ -135,6 +148,14 @@ func Reproduce(ctx context.Context, o ReproduceOptions) (*report.Report, error) 
 	}
 
 	r := report.Build(in)
+	for path, data := range r.Files() { // the claim's counter-examples, claim2/*.yaml
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(o.Dir, filepath.FromSlash(path))), 0o755); err != nil {
+			return nil, err
+		}
+		if err := set.Write(filepath.Join(o.Dir, filepath.FromSlash(path)), data); err != nil {
+			return nil, err
+		}
+	}
 	html, err := r.HTML(figures)
 	if err != nil {
 		return nil, err
