@@ -72,7 +72,7 @@ func ExampleLoad_predict() {
 		log.Fatal(err)
 	}
 	for _, m := range analysis.Predict(s.Rates(), s.Die) {
-		fmt.Printf("machine %d: load %.2f, drifts %v\n", m.ID, m.Load, m.Load >= 1)
+		fmt.Printf("machine %d: load %.2f, drifts %v\n", m.ID, m.Load, m.Load > 1)
 	}
 	// Output:
 	// machine 0: load 0.00, drifts false
