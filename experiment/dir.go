@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"desim/analysis"
 	"desim/scenarios"
@@ -123,8 +124,15 @@ func (d Dir) stale(n int) []string {
 // again if it is still empty: a failed or interrupted command leaves no
 // empty directory behind.
 func (d Dir) mkdir() (cleanup func(), err error) {
-	_, statErr := os.Stat(string(d))
+	st, statErr := os.Stat(string(d))
+	if statErr == nil && !st.IsDir() {
+		return func() {}, Inputf("%s exists and is not a directory: give a directory for the run's files", d)
+	}
 	if err := os.MkdirAll(string(d), 0o755); err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) && errors.Is(err, syscall.ENOTDIR) {
+			return func() {}, Inputf("%s: a part of the path is a file, not a directory", d)
+		}
 		return func() {}, err
 	}
 	if statErr == nil {
