@@ -50,7 +50,7 @@ func newValidateCmd(e *env) *cobra.Command {
 			}
 			o.Real.Stderr = e.stderr
 			o.RealRun = func(k int, seed uint64) {
-				fmt.Fprintf(e.stdout, "real run %d of %d (seed %d): running, %s of wall time\n", k+1, o.RealRuns, seed, experiment.WallTime(s.Duration, o.Real.Speed))
+				fmt.Fprintf(e.stderr, "real run %d of %d (seed %d): running, %s of wall time\n", k+1, o.RealRuns, seed, experiment.WallTime(s.Duration, o.Real.Speed))
 			}
 			note := ""
 			if capped {
