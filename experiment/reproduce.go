@@ -115,7 +115,7 @@ func Reproduce(ctx context.Context, o ReproduceOptions) (*report.Report, error) 
 			return nil, err
 		}
 		in.Scenarios[i].Sweep = stats.Summarize(s, st.Stats, in.Seeds)
-		probe, err := stats.RunProbe(ctx, s, in.Seeds, report.QueueBound, o.Workers)
+		probe, err := RunProbe(ctx, s, in.Seeds, report.QueueBound, o.Workers)
 		if err != nil {
 			return nil, err
 		}
@@ -123,7 +123,7 @@ func Reproduce(ctx context.Context, o ReproduceOptions) (*report.Report, error) 
 	}
 	say("desim reproduce: claim 2's family, %d scenarios of %d seeds\n", len(report.Family()), report.FamilySeeds)
 	for _, s := range report.Family() {
-		probe, err := stats.RunProbe(ctx, s, stats.SeedRange{From: 1, To: report.FamilySeeds}, report.QueueBound, o.Workers)
+		probe, err := RunProbe(ctx, s, stats.SeedRange{From: 1, To: report.FamilySeeds}, report.QueueBound, o.Workers)
 		if err != nil {
 			return nil, err
 		}

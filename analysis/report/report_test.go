@@ -1,7 +1,6 @@
 package report
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"runtime"
@@ -392,7 +391,7 @@ var (
 func realFamily(t testing.TB) []FamilyInput {
 	familyOnce.Do(func() {
 		for _, s := range Family() {
-			p, err := stats.RunProbe(context.Background(), s, stats.SeedRange{From: 1, To: FamilySeeds}, QueueBound, 0)
+			p, err := runProbe(s, stats.SeedRange{From: 1, To: FamilySeeds}, QueueBound)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,12 +1,6 @@
 package stats
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"runtime"
-	"sync"
-
 	"desim/scenarios"
 	"desim/sim"
 )
@@ -167,52 +161,4 @@ func (p *Probe) Machines() []ProbeSummary {
 		out[i] = p.machines[i].Summary()
 	}
 	return out
-}
-
-// RunProbe runs s in the simulator for every seed of r and returns the
-// probe's summaries per machine (see Probe), the queue bound being bound.
-// workers goroutines share the seeds (0: one per CPU); the result is the
-// same bits for any number of them.
-func RunProbe(ctx context.Context, s *scenarios.Scenario, r SeedRange, bound int64, workers int) ([]ProbeSummary, error) {
-	if workers <= 0 {
-		workers = runtime.NumCPU()
-	}
-	workers = int(min(uint64(workers), r.Count()))
-	total := NewProbe(s, bound)
-	var (
-		mu   sync.Mutex
-		wg   sync.WaitGroup
-		errs error
-	)
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			p := NewProbe(s, bound)
-			eng, err := sim.New(s.Config(s.Seed))
-			// Seeds r.From+w, r.From+w+workers, ...: no arithmetic past r.To.
-			for k := uint64(w); err == nil && k < r.Count(); k += uint64(workers) {
-				if err = ctx.Err(); err != nil {
-					break
-				}
-				seed := r.From + k
-				eng.Reset(seed)
-				if err = eng.Run(p); err == nil {
-					p.EndRun(seed)
-				}
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs = errors.Join(errs, fmt.Errorf("%s: %w", s.Name, err))
-				return
-			}
-			total.Merge(p)
-		}()
-	}
-	wg.Wait()
-	if errs != nil {
-		return nil, errs
-	}
-	return total.Machines(), nil
 }
