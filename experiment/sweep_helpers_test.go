@@ -83,7 +83,7 @@ func render(t testing.TB, st *SweepState) rendered {
 	if err := stats.WriteCSV(&c, o); err != nil {
 		t.Fatal(err)
 	}
-	if err := stats.WriteTable(&tb, o); err != nil {
+	if err := stats.WriteTableOptions(&tb, o, stats.TableOptions{Wide: true}); err != nil {
 		t.Fatal(err)
 	}
 	return rendered{j.String(), c.String(), tb.String()}

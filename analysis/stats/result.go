@@ -15,7 +15,6 @@ import (
 	"io"
 	"math"
 	"strconv"
-	"text/tabwriter"
 
 	"desim/analysis"
 	"desim/scenarios"
@@ -197,55 +196,12 @@ func optNum(x *float64) string {
 	return num(*x)
 }
 
-// WriteTable writes an aligned table: per scenario, one row per machine and
-// metric with mean ± ci95, sd, the extremes with their seeds, the
-// prediction and z = (mean − predicted)/(sd/√n).
-func WriteTable(w io.Writer, o *Output) error {
-	for si, s := range o.Scenarios {
-		if si > 0 {
-			fmt.Fprintln(w)
-		}
-		fmt.Fprintf(w, "%s: %d runs (seeds %d-%d), %s s of virtual time each\n", s.Scenario, s.Runs, s.Seeds.From, s.Seeds.To, num(s.DurationS))
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "machine\trate\tmetric\tmean\t± ci95\tsd\tmin\t(seed)\tmax\t(seed)\tpredicted\tz\t")
-		for _, m := range s.Machines {
-			for k, v := range m.Metrics {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%d\t%s\t%s\t\n",
-					m.ID, num(m.Rate), analysis.Metrics[k].Key, g(v.Mean), g(v.CI95), g(v.SD), g(v.Min), v.MinSeed, g(v.Max), v.MaxSeed,
-					optG(v.Predicted), optZ(v.Z))
-			}
-		}
-		if err := tw.Flush(); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintln(w, "\nz = (mean − predicted)/(sd/√n): |z| ≫ 3 is where the mean-field model and the simulation part.")
-	fmt.Fprintln(w, "Replay an extreme run with: desim run SCENARIO --seed SEED --duration DURATION")
-	return nil
-}
-
-func g(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
-
-func optG(x *float64) string {
-	if x == nil {
-		return "-"
-	}
-	return g(*x)
-}
-
-func optZ(x *float64) string {
-	if x == nil {
-		return "-"
-	}
-	return strconv.FormatFloat(*x, 'f', 2, 64)
-}
-
 // Format is an output format of a sweep's result.
 type Format int
 
 // The formats of Write.
 const (
-	FormatTable Format = iota // an aligned table (WriteTable)
+	FormatTable Format = iota // an aligned table (WriteTableOptions)
 	FormatJSON                // indented JSON (WriteJSON)
 	FormatCSV                 // one row per scenario, machine and metric (WriteCSV)
 )
@@ -270,5 +226,5 @@ func Write(w io.Writer, o *Output, f Format) error {
 	case FormatCSV:
 		return WriteCSV(w, o)
 	}
-	return WriteTable(w, o)
+	return WriteTableOptions(w, o, TableOptions{})
 }

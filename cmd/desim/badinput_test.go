@@ -170,8 +170,8 @@ func TestOutputDirectoryUnusable(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "a-file")
 	writeTestFile(t, file, "x")
 	r := desim("run", "A2", "--duration", "1s", "--out", file)
-	if r.code != 1 {
-		t.Errorf("--out naming a file: exit %d, want 1; stderr:\n%s", r.code, r.stderr)
+	if r.code != 2 || !strings.Contains(r.stderr, "is not a directory") {
+		t.Errorf("--out naming a file: exit %d, want 2 (bad input, issue 16); stderr:\n%s", r.code, r.stderr)
 	}
 	noPanic(t, "stderr", r.stderr)
 }
