@@ -235,7 +235,7 @@ func TestBinaryBadInput(t *testing.T) {
 	}
 }
 
-// TestFailedRunLeavesNothing: runToDir promises that "on any error nothing
+// TestFailedRunLeavesNothing: experiment.SimulateToDir promises that "on any error nothing
 // is left under a final name that was not there before" and no temporary
 // file stays behind. Make one output name unusable (a directory in the
 // way) and check that the run exits 1 and leaves the directory as it was.
@@ -263,7 +263,7 @@ func TestFailedRunLeavesNothing(t *testing.T) {
 					left = append(left, e.Name())
 				}
 			}
-			// runToDir commits the files of a run all together or not at
+			// Dir.Write commits the files of a run all together or not at
 			// all: a file that cannot be written must not leave the others
 			// under their final names.
 			if len(left) > 0 {
