@@ -760,6 +760,9 @@ func (t niceTicks) Ticks(lo, hi float64) []plot.Tick {
 	var ts []plot.Tick
 	for k := math.Ceil(lo / step * 2); k/2*step <= hi*(1+1e-12); k++ {
 		v := k / 2 * step
+		if v == 0 {
+			v = 0 // not -0, which would be labelled "-0"
+		}
 		tick := plot.Tick{Value: v}
 		if math.Mod(k, 2) == 0 {
 			tick.Label = strconv.FormatFloat(v, 'f', decimals, 64)
