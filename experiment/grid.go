@@ -1,0 +1,272 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"desim/analysis"
+	"desim/analysis/stats"
+	"desim/scenarios"
+	"desim/sim"
+)
+
+// Grid is a parsed grid file: a base scenario and one or two axes of
+// values of its fields; every combination of values is a cell, swept over
+// the same seeds.
+type Grid struct {
+	Name        string
+	Description string
+	// Base is the scenario every cell starts from (duration applied).
+	Base *scenarios.Scenario
+	// Axes are the one or two axes; cells run with axis 0 outermost.
+	Axes  []Axis
+	Seeds stats.SeedRange
+	Show  Show
+}
+
+// Axis is one varied field and its values, in order.
+type Axis struct {
+	// Field is a field path: die, latency, jitter, machines[i].rate or
+	// machines[i].start.
+	Field  string
+	Values []Value
+}
+
+// Value is one exact value of an axis: a number of faces, ticks per second
+// or seconds.
+type Value struct {
+	// Text is the value as written or generated (rates and seconds as
+	// decimals, durations possibly in Go syntax).
+	Text string
+	// X is the exact value (seconds for durations).
+	X *big.Rat
+}
+
+// Float returns the value as a float64 (seconds for durations).
+func (v Value) Float() float64 {
+	f, _ := v.X.Float64()
+	return f
+}
+
+// Show is what a grid's figure colours: a metric of one machine, or the
+// largest or smallest over machines.
+type Show struct {
+	Metric *analysis.Metric
+	// Machine is the machine shown when Extreme is "".
+	Machine int
+	// Extreme is "", "max" or "min".
+	Extreme string
+}
+
+// fieldPath matches a field path: group 1 a scalar field, groups 2 and 3 a
+// machine index and its field.
+var fieldPath = regexp.MustCompile(`^(?:(die|latency|jitter)|machines\[(0|[1-9][0-9]{0,5})\]\.(rate|start))$`)
+
+// FieldNames lists the field paths a grid may vary, as written.
+const FieldNames = "die, latency, jitter, machines[i].rate, machines[i].start"
+
+// field is a parsed field path.
+type field struct {
+	name    string // die, latency, jitter, rate, start
+	machine int    // for rate and start
+}
+
+func parseField(s string) (field, bool) {
+	m := fieldPath.FindStringSubmatch(s)
+	if m == nil {
+		return field{}, false
+	}
+	if m[1] != "" {
+		return field{name: m[1]}, true
+	}
+	i, _ := strconv.Atoi(m[2])
+	return field{name: m[3], machine: i}, true
+}
+
+// isDuration reports whether the field holds a duration (in seconds).
+func (f field) isDuration() bool {
+	return f.name == "latency" || f.name == "jitter" || f.name == "start"
+}
+
+// apply sets the field of s (a copy whose Machines the caller owns) to v.
+func (f field) apply(s *scenarios.Scenario, v Value) error {
+	switch f.name {
+	case "die":
+		if !v.X.IsInt() || !v.X.Num().IsInt64() || v.X.Num().Int64() > sim.MaxFaces {
+			return fmt.Errorf("die %s is not a whole number of faces up to %d", v.Text, sim.MaxFaces)
+		}
+		s.Die = int(v.X.Num().Int64())
+		return nil
+	case "rate":
+		if f.machine >= len(s.Machines) {
+			return fmt.Errorf("no machine %d (the base has %d)", f.machine, len(s.Machines))
+		}
+		r, err := sim.ParseRate(v.X.RatString())
+		if err != nil {
+			return err
+		}
+		s.Machines[f.machine].Rate = r
+		return nil
+	}
+	ns := new(big.Rat).Mul(v.X, big.NewRat(int64(time.Second), 1))
+	if !ns.IsInt() || !ns.Num().IsInt64() {
+		return fmt.Errorf("%s %s is not a whole number of nanoseconds up to 10^7 s", f.name, v.Text)
+	}
+	d := time.Duration(ns.Num().Int64())
+	switch f.name {
+	case "latency":
+		s.Latency = d
+	case "jitter":
+		s.Jitter = d
+	case "start":
+		if f.machine >= len(s.Machines) {
+			return fmt.Errorf("no machine %d (the base has %d)", f.machine, len(s.Machines))
+		}
+		s.Machines[f.machine].Start = d
+	}
+	return nil
+}
+
+// NumCells returns the number of cells.
+func (g *Grid) NumCells() int {
+	n := 1
+	for _, a := range g.Axes {
+		n *= len(a.Values)
+	}
+	return n
+}
+
+// cellIndex returns the axis indices of cell c (axis 0 outermost).
+func (g *Grid) cellIndex(c int) []int {
+	idx := make([]int, len(g.Axes))
+	for k := len(g.Axes) - 1; k >= 0; k-- {
+		n := len(g.Axes[k].Values)
+		idx[k] = c % n
+		c /= n
+	}
+	return idx
+}
+
+// cellLabel names cell c by its field values, e.g. "machines[2].rate=0.25 die=3".
+func (g *Grid) cellLabel(idx []int) string {
+	parts := make([]string, len(idx))
+	for k, i := range idx {
+		parts[k] = g.Axes[k].Field + "=" + g.Axes[k].Values[i].Text
+	}
+	return strings.Join(parts, " ")
+}
+
+// Cell returns the scenario of cell c (0 ≤ c < NumCells): a copy of the
+// base with each axis' field set to the cell's value. A value that makes
+// the scenario invalid is bad input naming the cell and the field value.
+func (g *Grid) Cell(c int) (*scenarios.Scenario, error) {
+	if c < 0 || c >= g.NumCells() {
+		return nil, fmt.Errorf("grid %s has no cell %d", g.Name, c)
+	}
+	idx := g.cellIndex(c)
+	s := *g.Base
+	s.Machines = append([]scenarios.Machine(nil), g.Base.Machines...)
+	label := g.cellLabel(idx)
+	s.Name = g.Base.Name
+	for k, i := range idx {
+		f, ok := parseField(g.Axes[k].Field)
+		if !ok {
+			return nil, Inputf("grid %s: cell %d (%s): unknown field %q (known: %s)", g.Name, c, label, g.Axes[k].Field, FieldNames)
+		}
+		if err := f.apply(&s, g.Axes[k].Values[i]); err != nil {
+			return nil, Inputf("grid %s: cell %d (%s): %s=%s: %w", g.Name, c, label, g.Axes[k].Field, g.Axes[k].Values[i].Text, err)
+		}
+	}
+	if err := s.Check(); err != nil {
+		return nil, Inputf("grid %s: cell %d (%s): %w", g.Name, c, label, err)
+	}
+	cfg := s.Config(0)
+	if err := cfg.Validate(); err != nil {
+		return nil, Inputf("grid %s: cell %d (%s): %w", g.Name, c, label, err)
+	}
+	return &s, nil
+}
+
+// Cells returns the scenarios of every cell, in order, or the first cell's
+// problem.
+func (g *Grid) Cells() ([]*scenarios.Scenario, error) {
+	out := make([]*scenarios.Scenario, g.NumCells())
+	for c := range out {
+		s, err := g.Cell(c)
+		if err != nil {
+			return nil, err
+		}
+		out[c] = s
+	}
+	return out, nil
+}
+
+// GridResult is a grid's result: per cell, its parameter values, the
+// predicted load of each machine and the sweep's aggregate.
+type GridResult struct {
+	Grid  string          `json:"grid"`
+	Axes  []GridAxis      `json:"axes"`
+	Seeds stats.SeedRange `json:"seeds"`
+	Cells []GridCell      `json:"cells"`
+}
+
+// GridAxis is an axis of a result.
+type GridAxis struct {
+	Field  string   `json:"field"`
+	Values []string `json:"values"`
+}
+
+// GridCell is one cell of a result.
+type GridCell struct {
+	// Index holds the cell's position on each axis.
+	Index []int `json:"index"`
+	// Values holds the cell's value on each axis, as in the axes.
+	Values []string `json:"values"`
+	// Loads is the predicted load ρ of each machine (analysis.Predict).
+	Loads  []float64            `json:"loads"`
+	Output stats.ScenarioOutput `json:"output"`
+}
+
+// RunGrid sweeps every cell of g over g.Seeds, one cell after another
+// (axis 0 outermost), each with Sweep and opt: the result is the same for
+// any number of workers. Every cell is built and checked before any runs,
+// so a bad value is reported at once. When ctx is cancelled, RunGrid
+// returns ErrInterrupted.
+func RunGrid(ctx context.Context, g *Grid, opt SweepOptions) (*GridResult, error) {
+	if g.Seeds.From == 0 || g.Seeds.To < g.Seeds.From {
+		return nil, Inputf("grid %s: bad seed range %d-%d", g.Name, g.Seeds.From, g.Seeds.To)
+	}
+	cells, err := g.Cells()
+	if err != nil {
+		return nil, err
+	}
+	res := &GridResult{Grid: g.Name, Seeds: g.Seeds, Cells: make([]GridCell, 0, len(cells))}
+	for _, a := range g.Axes {
+		ga := GridAxis{Field: a.Field}
+		for _, v := range a.Values {
+			ga.Values = append(ga.Values, v.Text)
+		}
+		res.Axes = append(res.Axes, ga)
+	}
+	for c, s := range cells {
+		st := NewSweepScenario(s)
+		if err := Sweep(ctx, st, g.Seeds.From, g.Seeds.To, opt); err != nil {
+			return nil, fmt.Errorf("grid %s: cell %d (%s): %w", g.Name, c, g.cellLabel(g.cellIndex(c)), err)
+		}
+		idx := g.cellIndex(c)
+		cell := GridCell{Index: idx, Output: stats.Summarize(s, st.Stats, g.Seeds)}
+		for k, i := range idx {
+			cell.Values = append(cell.Values, g.Axes[k].Values[i].Text)
+		}
+		for _, p := range analysis.Predict(s.Rates(), s.Die) {
+			cell.Loads = append(cell.Loads, p.Load)
+		}
+		res.Cells = append(res.Cells, cell)
+	}
+	return res, nil
+}
