@@ -24,6 +24,10 @@
 // whose machine died is a *MachineDeath. Exit statuses are the command
 // line's business, not this package's.
 //
+//   - Grid (library only so far): grid files over one or two scenario
+//     fields, and every cell swept (issue 13's core; no command yet).
+//
 // Imports: sim, sim/realtime, scenarios, analysis and its sub-packages,
-// and the standard library. Nothing here imports cmd/desim or testing.
+// gopkg.in/yaml.v3 (grid files) and the standard library. Nothing here
+// imports cmd/desim or testing.
 package experiment
