@@ -365,19 +365,18 @@ func (d Dir) loadScenario(logs int) (*scenarios.Scenario, error) {
 // summary.json; otherwise seed 0, the time from the earliest line to the
 // latest as duration and rates estimated from the logs.
 func (r *Recorded) Summary() *analysis.Summary {
-	if s := r.Scenario; s != nil {
-		return &analysis.Summary{
-			Scenario:  s.Name,
-			Seed:      s.Seed,
-			DurationS: s.Duration.Seconds(),
-			Machines:  r.Log.Metrics(s.Rates()),
-		}
+	return runSummary(r.Scenario, r.Name, r.Log.Duration(), r.Log.EstimatedRates, r.Log.Metrics)
+}
+
+// runSummary is the summary of a run read back: with the scenario's name,
+// seed, duration and rates when s is not nil, else named name, seed 0, the
+// logs' span (ns) as duration and the rates estimated from the logs;
+// metrics computes the machines' metrics with the given rates.
+func runSummary(s *scenarios.Scenario, name string, span int64, estimated func() []float64, metrics func(rates []float64) []analysis.MachineMetrics) *analysis.Summary {
+	if s != nil {
+		return &analysis.Summary{Scenario: s.Name, Seed: s.Seed, DurationS: s.Duration.Seconds(), Machines: metrics(s.Rates())}
 	}
-	return &analysis.Summary{
-		Scenario:  r.Name,
-		DurationS: float64(r.Log.Duration()) / 1e9,
-		Machines:  r.Log.Metrics(r.Log.EstimatedRates()),
-	}
+	return &analysis.Summary{Scenario: name, DurationS: float64(span) / 1e9, Machines: metrics(estimated())}
 }
 
 // readError classifies an error reading a run: malformed or missing input

@@ -111,19 +111,7 @@ func (r *Streamed) Duration() int64 {
 
 // Summary returns the run's metrics, as Recorded.Summary.
 func (r *Streamed) Summary() *analysis.Summary {
-	if s := r.Scenario; s != nil {
-		return &analysis.Summary{
-			Scenario:  s.Name,
-			Seed:      s.Seed,
-			DurationS: s.Duration.Seconds(),
-			Machines:  r.acc.Metrics(s.Rates()),
-		}
-	}
-	return &analysis.Summary{
-		Scenario:  r.Name,
-		DurationS: float64(r.Scan.Duration()) / 1e9,
-		Machines:  r.acc.Metrics(r.Scan.EstimatedRates()),
-	}
+	return runSummary(r.Scenario, r.Name, r.Scan.Duration(), r.Scan.EstimatedRates, r.acc.Metrics)
 }
 
 // Heading returns the line "desim analyze" prints above its table: the

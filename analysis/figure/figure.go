@@ -171,7 +171,11 @@ var FigureFormats = []string{"png", "svg", "pdf"}
 // FigureFormat returns the format of a figure written to path, from its
 // extension (case-insensitive): "png", "svg" or "pdf". Any other extension
 // is an error.
-func FigureFormat(path string) (string, error) {
+func FigureFormat(path string) (string, error) { return FormatOf(path, "figure") }
+
+// FormatOf is FigureFormat for any picture drawn with gonum/plot's canvas;
+// what names it in errors ("figure", "diagram").
+func FormatOf(path, what string) (string, error) {
 	ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(path), "."))
 	for _, f := range FigureFormats {
 		if ext == f {
@@ -179,9 +183,9 @@ func FigureFormat(path string) (string, error) {
 		}
 	}
 	if ext == "" {
-		return "", fmt.Errorf("%s: no file extension; a figure is written as .png, .svg or .pdf", path)
+		return "", fmt.Errorf("%s: no file extension; a %s is written as .png, .svg or .pdf", path, what)
 	}
-	return "", fmt.Errorf("%s: unsupported figure format %q; use .png, .svg or .pdf", path, "."+ext)
+	return "", fmt.Errorf("%s: unsupported %s format %q; use .png, .svg or .pdf", path, what, "."+ext)
 }
 
 // WriteFigure renders f in the format ("png", "svg" or "pdf") to w. The

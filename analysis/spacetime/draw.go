@@ -3,12 +3,12 @@ package spacetime
 import (
 	"bufio"
 	"bytes"
+	"desim/analysis/figure"
 	"fmt"
 	"image/color"
 	"image/png"
 	"io"
 	"math"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -97,23 +97,12 @@ func textStyle(size vg.Length, xa draw.XAlignment, ya draw.YAlignment) text.Styl
 	return text.Style{Color: textColor, Font: sans(size), XAlign: xa, YAlign: ya, Handler: plot.DefaultTextHandler}
 }
 
-// Formats are the output formats, by file extension.
-var Formats = []string{"png", "svg", "pdf"}
+// Formats are the output formats, by file extension (figure.FigureFormats).
+var Formats = figure.FigureFormats
 
 // Format returns the format of a diagram written to path, from its
 // extension (case-insensitive): "png", "svg" or "pdf".
-func Format(path string) (string, error) {
-	ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(path), "."))
-	for _, f := range Formats {
-		if ext == f {
-			return f, nil
-		}
-	}
-	if ext == "" {
-		return "", fmt.Errorf("%s: no file extension; a diagram is written as .png, .svg or .pdf", path)
-	}
-	return "", fmt.Errorf("%s: unsupported diagram format %q; use .png, .svg or .pdf", path, "."+ext)
-}
+func Format(path string) (string, error) { return figure.FormatOf(path, "diagram") }
 
 var pdfDeterministic sync.Once
 
