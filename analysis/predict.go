@@ -127,6 +127,24 @@ func Predict(rates []float64, die int) []MachinePrediction {
 	return out
 }
 
+// Loads returns the mean-field load ρ_i = λ_i/r_i of each machine (see
+// Predict) for a die of R faces, R a real number ≥ 2: the same formula
+// extended between whole numbers of faces, so that the boundary ρ = 1 can
+// be drawn across a continuous axis of faces. For a whole R it equals
+// Predict's loads bit for bit.
+func Loads(rates []float64, R float64) []float64 {
+	s := freeRatesR(rates, R)
+	var total float64
+	for _, v := range s {
+		total += v
+	}
+	out := make([]float64, len(rates))
+	for i, r := range rates {
+		out[i] = 2 * (total - s[i]) / R / r
+	}
+	return out
+}
+
 // freeRates solves s_i = max(0, r_i − (2/R)·Σ_{j≠i} s_j) (see Predict).
 //
 // The free set F is a set of the k fastest machines (machines of equal
@@ -141,10 +159,12 @@ func Predict(rates []float64, die int) []MachinePrediction {
 // other machine. Both are free only if s_0 + s_1 = r_0 = r_1; then every
 // split of r solves the fixed point and freeRates takes the symmetric one,
 // s = r/2 each. Otherwise the faster machine alone is free.
-func freeRates(rates []float64, die int) []float64 {
+func freeRates(rates []float64, die int) []float64 { return freeRatesR(rates, float64(die)) }
+
+// freeRatesR is freeRates for a real number of faces R ≥ 2.
+func freeRatesR(rates []float64, R float64) []float64 {
 	n := len(rates)
-	R := float64(die)
-	if die <= 2 && n == 2 && rates[0] == rates[1] {
+	if R <= 2 && n == 2 && rates[0] == rates[1] {
 		return []float64{rates[0] / 2, rates[1] / 2}
 	}
 	order := make([]int, n)

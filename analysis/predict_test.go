@@ -675,3 +675,23 @@ func ExamplePredict() {
 	// machine 1: rate 1/s, arrivals 1.20/s, load 1.20, queue +0.20/s, clock 5.00/s, drift -1.00/s
 	// machine 2: rate 1/s, arrivals 1.20/s, load 1.20, queue +0.20/s, clock 5.00/s, drift -1.00/s
 }
+
+// TestLoadsMatchPredict: Loads at whole faces is Predict's load, bit for
+// bit, and between whole faces it lies between its neighbours' values for
+// a machine whose load falls with R.
+func TestLoadsMatchPredict(t *testing.T) {
+	for _, c := range predRandomCases(200) {
+		p := Predict(c.rates, c.die)
+		got := Loads(c.rates, float64(c.die))
+		for i := range p {
+			if got[i] != p[i].Load {
+				t.Fatalf("rates %v die %d machine %d: Loads %v, Predict %v", c.rates, c.die, i, got[i], p[i].Load)
+			}
+		}
+	}
+	// 6, 6, 1: the slow machine's load 2·(2/R)·s_fast/1 falls as R grows.
+	a, mid, b := Loads([]float64{6, 6, 1}, 10)[2], Loads([]float64{6, 6, 1}, 10.5)[2], Loads([]float64{6, 6, 1}, 11)[2]
+	if !(a > mid && mid > b) {
+		t.Errorf("slow machine's load at R = 10, 10.5, 11: %v, %v, %v; want decreasing", a, mid, b)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -64,16 +65,17 @@ type Show struct {
 }
 
 // fieldPath matches a field path: group 1 a scalar field, groups 2 and 3 a
-// machine index and its field.
-var fieldPath = regexp.MustCompile(`^(?:(die|latency|jitter)|machines\[(0|[1-9][0-9]{0,5})\]\.(rate|start))$`)
+// list of machine indices and their field.
+var fieldPath = regexp.MustCompile(`^(?:(die|latency|jitter)|machines\[((?:0|[1-9][0-9]{0,5})(?:,(?:0|[1-9][0-9]{0,5})){0,99})\]\.(rate|start))$`)
 
-// FieldNames lists the field paths a grid may vary, as written.
-const FieldNames = "die, latency, jitter, machines[i].rate, machines[i].start"
+// FieldNames lists the field paths a grid may vary, as written. A list of
+// machines, machines[1,2].rate, sets the same value on each of them.
+const FieldNames = "die, latency, jitter, machines[i].rate, machines[i].start, machines[i,j,...].rate"
 
 // field is a parsed field path.
 type field struct {
-	name    string // die, latency, jitter, rate, start
-	machine int    // for rate and start
+	name     string // die, latency, jitter, rate, start
+	machines []int  // for rate and start: distinct, in the order written
 }
 
 func parseField(s string) (field, bool) {
@@ -84,8 +86,24 @@ func parseField(s string) (field, bool) {
 	if m[1] != "" {
 		return field{name: m[1]}, true
 	}
-	i, _ := strconv.Atoi(m[2])
-	return field{name: m[3], machine: i}, true
+	f := field{name: m[3]}
+	for _, t := range strings.Split(m[2], ",") {
+		i, _ := strconv.Atoi(t)
+		if slices.Contains(f.machines, i) {
+			return field{}, false
+		}
+		f.machines = append(f.machines, i)
+	}
+	return f, true
+}
+
+// maxMachine returns the largest machine index of f, or -1.
+func (f field) maxMachine() int {
+	m := -1
+	for _, i := range f.machines {
+		m = max(m, i)
+	}
+	return m
 }
 
 // isDuration reports whether the field holds a duration (in seconds).
@@ -103,14 +121,16 @@ func (f field) apply(s *scenarios.Scenario, v Value) error {
 		s.Die = int(v.X.Num().Int64())
 		return nil
 	case "rate":
-		if f.machine >= len(s.Machines) {
-			return fmt.Errorf("no machine %d (the base has %d)", f.machine, len(s.Machines))
+		if m := f.maxMachine(); m >= len(s.Machines) {
+			return fmt.Errorf("no machine %d (the base has %d)", m, len(s.Machines))
 		}
 		r, err := sim.ParseRate(v.X.RatString())
 		if err != nil {
 			return err
 		}
-		s.Machines[f.machine].Rate = r
+		for _, i := range f.machines {
+			s.Machines[i].Rate = r
+		}
 		return nil
 	}
 	ns := new(big.Rat).Mul(v.X, big.NewRat(int64(time.Second), 1))
@@ -124,10 +144,12 @@ func (f field) apply(s *scenarios.Scenario, v Value) error {
 	case "jitter":
 		s.Jitter = d
 	case "start":
-		if f.machine >= len(s.Machines) {
-			return fmt.Errorf("no machine %d (the base has %d)", f.machine, len(s.Machines))
+		if m := f.maxMachine(); m >= len(s.Machines) {
+			return fmt.Errorf("no machine %d (the base has %d)", m, len(s.Machines))
 		}
-		s.Machines[f.machine].Start = d
+		for _, i := range f.machines {
+			s.Machines[i].Start = d
+		}
 	}
 	return nil
 }

@@ -386,12 +386,14 @@ func (p *gridParser) vary(v *yaml.Node, base *scenarios.Scenario) []Axis {
 				a.Field = s
 				if f, fieldOK = parseField(s); !fieldOK {
 					p.add(n[1].Line, "%sunknown field %s (known: %s)", what, quote.Quote(s), FieldNames)
-				} else if prev, dup := seen[s]; dup {
+				} else if prev, dup := f.seenIn(seen); dup {
 					p.add(n[1].Line, "%sfield %s is already varied by axis %d", what, s, prev)
 					fieldOK = false
 				} else {
-					seen[s] = k
-					if base != nil && (f.name == "rate" || f.name == "start") && f.machine >= len(base.Machines) {
+					for _, key := range f.keys() {
+						seen[key] = k
+					}
+					if base != nil && (f.name == "rate" || f.name == "start") && f.maxMachine() >= len(base.Machines) {
 						p.add(n[1].Line, "%sfield %s: the base has machines 0 to %d", what, s, len(base.Machines)-1)
 						fieldOK = false
 					}
@@ -411,6 +413,28 @@ func (p *gridParser) vary(v *yaml.Node, base *scenarios.Scenario) []Axis {
 		axes = append(axes, a)
 	}
 	return axes
+}
+
+// keys names the scalar fields f sets: "die", or "rate[2]" for each machine.
+func (f field) keys() []string {
+	if len(f.machines) == 0 {
+		return []string{f.name}
+	}
+	var out []string
+	for _, i := range f.machines {
+		out = append(out, fmt.Sprintf("%s[%d]", f.name, i))
+	}
+	return out
+}
+
+// seenIn returns the axis that already sets one of f's scalar fields.
+func (f field) seenIn(seen map[string]int) (int, bool) {
+	for _, key := range f.keys() {
+		if k, ok := seen[key]; ok {
+			return k, true
+		}
+	}
+	return 0, false
 }
 
 // checkValues applies each value alone to the base and reports those that
