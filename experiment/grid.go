@@ -1,7 +1,6 @@
 package experiment
 
 import (
-	"context"
 	"fmt"
 	"math/big"
 	"regexp"
@@ -36,6 +35,9 @@ type Axis struct {
 	// machines[i].start.
 	Field  string
 	Values []Value
+	// Log marks values generated on a log scale (the figure's axis is
+	// logarithmic then).
+	Log bool
 }
 
 // Value is one exact value of an axis: a number of faces, ticks per second
@@ -194,7 +196,8 @@ func (g *Grid) Cell(c int) (*scenarios.Scenario, error) {
 	s := *g.Base
 	s.Machines = append([]scenarios.Machine(nil), g.Base.Machines...)
 	label := g.cellLabel(idx)
-	s.Name = g.Base.Name
+	s.Name = fmt.Sprintf("%s.%d", g.Name, c)
+	s.Description = fmt.Sprintf("cell %d of grid %s: %s", c, g.Name, label)
 	for k, i := range idx {
 		f, ok := parseField(g.Axes[k].Field)
 		if !ok {
@@ -226,69 +229,4 @@ func (g *Grid) Cells() ([]*scenarios.Scenario, error) {
 		out[c] = s
 	}
 	return out, nil
-}
-
-// GridResult is a grid's result: per cell, its parameter values, the
-// predicted load of each machine and the sweep's aggregate.
-type GridResult struct {
-	Grid  string          `json:"grid"`
-	Axes  []GridAxis      `json:"axes"`
-	Seeds stats.SeedRange `json:"seeds"`
-	Cells []GridCell      `json:"cells"`
-}
-
-// GridAxis is an axis of a result.
-type GridAxis struct {
-	Field  string   `json:"field"`
-	Values []string `json:"values"`
-}
-
-// GridCell is one cell of a result.
-type GridCell struct {
-	// Index holds the cell's position on each axis.
-	Index []int `json:"index"`
-	// Values holds the cell's value on each axis, as in the axes.
-	Values []string `json:"values"`
-	// Loads is the predicted load ρ of each machine (analysis.Predict).
-	Loads  []float64            `json:"loads"`
-	Output stats.ScenarioOutput `json:"output"`
-}
-
-// RunGrid sweeps every cell of g over g.Seeds, one cell after another
-// (axis 0 outermost), each with Sweep and opt: the result is the same for
-// any number of workers. Every cell is built and checked before any runs,
-// so a bad value is reported at once. When ctx is cancelled, RunGrid
-// returns ErrInterrupted.
-func RunGrid(ctx context.Context, g *Grid, opt SweepOptions) (*GridResult, error) {
-	if g.Seeds.From == 0 || g.Seeds.To < g.Seeds.From {
-		return nil, Inputf("grid %s: bad seed range %d-%d", g.Name, g.Seeds.From, g.Seeds.To)
-	}
-	cells, err := g.Cells()
-	if err != nil {
-		return nil, err
-	}
-	res := &GridResult{Grid: g.Name, Seeds: g.Seeds, Cells: make([]GridCell, 0, len(cells))}
-	for _, a := range g.Axes {
-		ga := GridAxis{Field: a.Field}
-		for _, v := range a.Values {
-			ga.Values = append(ga.Values, v.Text)
-		}
-		res.Axes = append(res.Axes, ga)
-	}
-	for c, s := range cells {
-		st := NewSweepScenario(s)
-		if err := Sweep(ctx, st, g.Seeds.From, g.Seeds.To, opt); err != nil {
-			return nil, fmt.Errorf("grid %s: cell %d (%s): %w", g.Name, c, g.cellLabel(g.cellIndex(c)), err)
-		}
-		idx := g.cellIndex(c)
-		cell := GridCell{Index: idx, Output: stats.Summarize(s, st.Stats, g.Seeds)}
-		for k, i := range idx {
-			cell.Values = append(cell.Values, g.Axes[k].Values[i].Text)
-		}
-		for _, p := range analysis.Predict(s.Rates(), s.Die) {
-			cell.Loads = append(cell.Loads, p.Load)
-		}
-		res.Cells = append(res.Cells, cell)
-	}
-	return res, nil
 }

@@ -15,7 +15,7 @@ import (
 
 func mustGrid(t *testing.T, data string) *Grid {
 	t.Helper()
-	g, err := parseGrid("g.yaml", []byte(data), builtinOnly)
+	g, err := parseGrid("g.yaml", []byte(data), GridOverrides{}, builtinOnly)
 	if err != nil {
 		t.Fatal(err)
 	}

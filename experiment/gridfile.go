@@ -34,13 +34,36 @@ const (
 	DefaultGridSeeds = 100
 )
 
-// ReadGrid reads and parses a grid file (see ParseGrid). A base given as a
-// relative path that does not exist as given is looked up next to the grid
-// file.
-func ReadGrid(file string) (*Grid, error) {
+// GridOverrides replace a grid file's seeds and duration.
+type GridOverrides struct {
+	// Seeds, when From > 0, replaces the file's seeds.
+	Seeds stats.SeedRange
+	// Duration, when > 0, replaces the file's duration.
+	Duration time.Duration
+}
+
+// LoadGrid returns the built-in grid named ref (in any case: see
+// GridNames) or reads the grid file at path ref (see ParseGrid), with o
+// applied.
+func LoadGrid(ref string, o GridOverrides) (*Grid, error) {
+	if name, ok := BuiltinGridName(ref); ok {
+		data, _ := gridFS.ReadFile("grids/" + name + ".yaml")
+		return parseGrid(name+".yaml (built in)", data, o, Load)
+	}
+	return ReadGrid(ref, o)
+}
+
+// ReadGrid reads and parses a grid file (see ParseGrid), with o applied.
+// A base given as a relative path that does not exist as given is looked
+// up next to the grid file.
+func ReadGrid(file string, o GridOverrides) (*Grid, error) {
 	f, err := os.Open(file)
 	if err != nil {
-		return nil, Input(err)
+		err = Input(err)
+		if errors.Is(err, os.ErrNotExist) {
+			err = Inputf("%w (built-in grids: %s)", err, strings.Join(GridNames(), ", "))
+		}
+		return nil, err
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, scenarios.MaxFileSize+1))
@@ -48,7 +71,7 @@ func ReadGrid(file string) (*Grid, error) {
 		return nil, Input(err)
 	}
 	dir := filepath.Dir(file)
-	return parseGrid(file, data, func(ref string, o Overrides) (*scenarios.Scenario, error) {
+	return parseGrid(file, data, o, func(ref string, o Overrides) (*scenarios.Scenario, error) {
 		s, err := Load(ref, o)
 		if err != nil && errors.Is(err, os.ErrNotExist) && !filepath.IsAbs(ref) && dir != "." {
 			if _, ok := scenarios.BuiltinName(ref); !ok {
@@ -82,11 +105,12 @@ func ReadGrid(file string) (*Grid, error) {
 // errors of the form "file:line: message", all reported together in the
 // order of their lines; every error matches ErrInput.
 func ParseGrid(file string, data []byte) (*Grid, error) {
-	return parseGrid(file, data, Load)
+	return parseGrid(file, data, GridOverrides{}, Load)
 }
 
 type gridParser struct {
 	file string
+	over GridOverrides
 	load func(string, Overrides) (*scenarios.Scenario, error)
 	errs []*scenarios.Error
 }
@@ -120,8 +144,8 @@ var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 var gridKeys = []string{"name", "description", "base", "vary", "seeds", "duration", "show"}
 
-func parseGrid(file string, data []byte, load func(string, Overrides) (*scenarios.Scenario, error)) (*Grid, error) {
-	p := &gridParser{file: file, load: load}
+func parseGrid(file string, data []byte, o GridOverrides, load func(string, Overrides) (*scenarios.Scenario, error)) (*Grid, error) {
+	p := &gridParser{file: file, load: load, over: o}
 	if len(data) > scenarios.MaxFileSize {
 		p.add(0, "file is larger than %d bytes", scenarios.MaxFileSize)
 		return nil, p.result()
@@ -283,6 +307,12 @@ func (p *gridParser) mapping(root *yaml.Node) *Grid {
 			}
 		}
 	}
+	if p.over.Duration > 0 {
+		over.Duration = p.over.Duration
+	}
+	if p.over.Seeds.From > 0 {
+		g.Seeds = p.over.Seeds
+	}
 	if n, ok := kv["base"]; ok {
 		if s, ok := p.scalar("base", n[1]); ok {
 			if s == "-" || s == "" {
@@ -403,7 +433,7 @@ func (p *gridParser) vary(v *yaml.Node, base *scenarios.Scenario) []Axis {
 			p.add(item.Line, "%smissing field (one of %s)", what, FieldNames)
 		}
 		if n, ok := kv["values"]; ok {
-			a.Values = p.values(what, n[1], f, fieldOK)
+			a.Values, a.Log = p.values(what, n[1], f, fieldOK)
 			if fieldOK && base != nil {
 				p.checkValues(what, n[1], a, f, base)
 			}
@@ -495,7 +525,8 @@ func ratText(r *big.Rat) string {
 	return r.RatString()
 }
 
-func (p *gridParser) values(what string, n *yaml.Node, f field, fieldOK bool) []Value {
+// values reads an axis' values, and whether they are on a log scale.
+func (p *gridParser) values(what string, n *yaml.Node, f field, fieldOK bool) (_ []Value, log bool) {
 	unit := "a number"
 	if fieldOK && f.isDuration() {
 		unit = "a number of seconds or a duration (100us)"
@@ -522,11 +553,11 @@ func (p *gridParser) values(what string, n *yaml.Node, f field, fieldOK bool) []
 	case yaml.SequenceNode:
 		if len(n.Content) == 0 {
 			p.add(n.Line, "%svalues: the list is empty", what)
-			return nil
+			return nil, false
 		}
 		if len(n.Content) > MaxAxisValues {
 			p.add(n.Line, "%svalues: %d values, more than the maximum of %d", what, len(n.Content), MaxAxisValues)
-			return nil
+			return nil, false
 		}
 		var out []Value
 		for _, item := range n.Content {
@@ -534,13 +565,13 @@ func (p *gridParser) values(what string, n *yaml.Node, f field, fieldOK bool) []
 				out = append(out, Value{Text: item.Value, X: r})
 			}
 		}
-		return out
+		return out, false
 	case yaml.MappingNode:
 		kv := p.keys(what+"values: ", n, []string{"from", "to", "step", "count", "scale"})
 		from, to := kv["from"], kv["to"]
 		if from[1] == nil || to[1] == nil {
 			p.add(n.Line, "%svalues: a range needs from and to", what)
-			return nil
+			return nil, false
 		}
 		a, okA := num("from", from[1])
 		b, okB := num("to", to[1])
@@ -549,7 +580,7 @@ func (p *gridParser) values(what string, n *yaml.Node, f field, fieldOK bool) []
 			if s, ok := p.scalar(what+"scale", sc[1]); ok {
 				if s != "linear" && s != "log" {
 					p.add(sc[1].Line, "%sscale %s: want linear or log", what, quote.Quote(s))
-					return nil
+					return nil, false
 				}
 				scale = s
 			}
@@ -558,49 +589,49 @@ func (p *gridParser) values(what string, n *yaml.Node, f field, fieldOK bool) []
 		cnt, hasCount := kv["count"]
 		if hasStep == hasCount {
 			p.add(n.Line, "%svalues: a range needs exactly one of step and count", what)
-			return nil
+			return nil, false
 		}
 		if scale == "log" && hasStep {
 			p.add(step[0].Line, "%svalues: a log scale takes count, not step", what)
-			return nil
+			return nil, false
 		}
 		if !okA || !okB {
-			return nil
+			return nil, false
 		}
 		if hasStep {
 			st, ok := num("step", step[1])
 			if !ok {
-				return nil
+				return nil, false
 			}
 			if st.Sign() <= 0 {
 				p.add(step[1].Line, "%sstep %s must be positive", what, step[1].Value)
-				return nil
+				return nil, false
 			}
 			if a.Cmp(b) > 0 {
 				p.add(from[1].Line, "%sfrom %s is above to %s", what, from[1].Value, to[1].Value)
-				return nil
+				return nil, false
 			}
 			q := new(big.Rat).Quo(new(big.Rat).Sub(b, a), st)
 			steps := new(big.Int).Quo(q.Num(), q.Denom())
 			if !steps.IsInt64() || steps.Int64() >= MaxAxisValues {
 				p.add(step[1].Line, "%svalues: more than the maximum of %d values", what, MaxAxisValues)
-				return nil
+				return nil, false
 			}
 			var out []Value
 			for i := int64(0); i <= steps.Int64(); i++ {
 				x := new(big.Rat).Add(a, new(big.Rat).Mul(st, big.NewRat(i, 1)))
 				out = append(out, gen(x))
 			}
-			return out
+			return out, false
 		}
 		cs, ok := p.scalar(what+"count", cnt[1])
 		if !ok {
-			return nil
+			return nil, false
 		}
 		count, err := strconv.Atoi(cs)
 		if err != nil || count < 2 || count > MaxAxisValues {
 			p.add(cnt[1].Line, "%scount %s: want a whole number from 2 to %d", what, quote.Cut(cs), MaxAxisValues)
-			return nil
+			return nil, false
 		}
 		if scale == "linear" {
 			var out []Value
@@ -609,11 +640,11 @@ func (p *gridParser) values(what string, n *yaml.Node, f field, fieldOK bool) []
 				x := new(big.Rat).Add(a, new(big.Rat).Mul(d, big.NewRat(int64(i), int64(count-1))))
 				out = append(out, gen(x))
 			}
-			return out
+			return out, false
 		}
 		if a.Sign() <= 0 || b.Sign() <= 0 {
 			p.add(from[1].Line, "%svalues: a log scale needs positive from and to", what)
-			return nil
+			return nil, false
 		}
 		fa, _ := a.Float64()
 		fb, _ := b.Float64()
@@ -633,7 +664,7 @@ func (p *gridParser) values(what string, n *yaml.Node, f field, fieldOK bool) []
 				x, _ = new(big.Rat).SetString(strconv.FormatFloat(v, 'g', 6, 64))
 				if x == nil {
 					p.add(n.Line, "%svalues: the log scale gives %g, out of range", what, v)
-					return nil
+					return nil, false
 				}
 			}
 			v := gen(x)
@@ -642,8 +673,8 @@ func (p *gridParser) values(what string, n *yaml.Node, f field, fieldOK bool) []
 			}
 			out = append(out, v)
 		}
-		return out
+		return out, true
 	}
 	p.add(n.Line, "%svalues: expected a list or a range {from, to, step}, found %s", what, kindOf(n))
-	return nil
+	return nil, false
 }

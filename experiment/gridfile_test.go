@@ -210,14 +210,14 @@ func TestReadGridBaseNextToFile(t *testing.T) {
 	if err := os.WriteFile(file, []byte("base: base.yaml\nvary: [{field: die, values: [3, 4]}]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	g, err := ReadGrid(file)
+	g, err := ReadGrid(file, GridOverrides{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(g.Base.Machines) != 3 || g.Name != "g" {
 		t.Errorf("base %+v name %q", g.Base, g.Name)
 	}
-	if _, err := ReadGrid(filepath.Join(dir, "none.yaml")); !errors.Is(err, ErrInput) {
+	if _, err := ReadGrid(filepath.Join(dir, "none.yaml"), GridOverrides{}); !errors.Is(err, ErrInput) {
 		t.Errorf("missing file: %v", err)
 	}
 }
@@ -227,7 +227,7 @@ func FuzzParseGrid(f *testing.F) {
 	f.Add([]byte("base: A2\nvary: [{field: latency, values: {from: 1us, to: 1ms, count: 4, scale: log}}]\n"))
 	f.Add([]byte("base: B1\nvary: [{field: \"machines[0].start\", values: [0, 0.5]}, {field: jitter, values: [1/3]}]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		g, err := parseGrid("fuzz.yaml", data, builtinOnly)
+		g, err := parseGrid("fuzz.yaml", data, GridOverrides{}, builtinOnly)
 		if err != nil {
 			if !errors.Is(err, ErrInput) {
 				t.Fatalf("error %v does not match ErrInput", err)

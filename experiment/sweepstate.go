@@ -65,6 +65,9 @@ type SweepState struct {
 	Complete bool            `json:"complete"` // every seed of the range (or of the shard) is done
 	Seeds    stats.SeedRange `json:"seeds"`    // the whole sweep's seeds
 	Shard    *Shard          `json:"shard,omitempty"`
+	// Grid, for the state of a grid (see NewGridState), describes the
+	// grid; its cells are the scenarios, in cell order.
+	Grid *GridSpec `json:"grid,omitempty"`
 	// Scenarios in the order given on the command line.
 	Scenarios []StateScenario `json:"scenarios"`
 }
@@ -192,6 +195,11 @@ func ParseSweepState(file string, data []byte) (*SweepState, error) {
 			}
 		}
 	}
+	if s.Grid != nil {
+		if err := s.Grid.check(&s); err != nil {
+			return nil, Inputf("%s: %w", file, err)
+		}
+	}
 	return &s, nil
 }
 
@@ -200,6 +208,9 @@ func ParseSweepState(file string, data []byte) (*SweepState, error) {
 func SameSweep(a, b *SweepState) error {
 	if a.Seeds != b.Seeds {
 		return fmt.Errorf("seed ranges differ: %d-%d and %d-%d", a.Seeds.From, a.Seeds.To, b.Seeds.From, b.Seeds.To)
+	}
+	if (a.Grid == nil) != (b.Grid == nil) || a.Grid != nil && !a.Grid.equal(b.Grid) {
+		return fmt.Errorf("different grids: %s and %s", a.Grid.name(), b.Grid.name())
 	}
 	if len(a.Scenarios) != len(b.Scenarios) {
 		return fmt.Errorf("different scenarios: %s and %s", names(a), names(b))
@@ -263,7 +274,7 @@ func MergeSweeps(files []string, states []*SweepState) (*SweepState, error) {
 		sr, _ := Shard{K: k, N: n}.Range(first.Seeds)
 		return nil, Inputf("shard %d/%d (seeds %d-%d) is missing", k, n, sr.From, sr.To)
 	}
-	out := &SweepState{Format: SweepStateFormat, Version: SweepStateVersion, Model: sim.ModelVersion, Seeds: first.Seeds, Complete: true}
+	out := &SweepState{Format: SweepStateFormat, Version: SweepStateVersion, Model: sim.ModelVersion, Seeds: first.Seeds, Complete: true, Grid: first.Grid}
 	for i := range first.Scenarios {
 		acc := &SweepScenario{Stats: stats.NewStats(len(first.Scenarios[i].Stats))}
 		for _, s := range states {
