@@ -346,6 +346,8 @@ var (
 	// contourOutline: white on black stands out on every viridis colour.
 	contourColor   = color.RGBA{0xFF, 0xFF, 0xFF, 0xFF}
 	contourOutline = color.RGBA{0x00, 0x00, 0x00, 0xFF}
+	// axisMarkStyle is the line of a point marked on the x axis.
+	axisMarkStyle = draw.LineStyle{Color: subColor, Width: 1, Dashes: []vg.Length{vg.Points(1.5), vg.Points(2.5)}}
 	// labelBox is the background of a point's label.
 	labelBox = color.NRGBA{0xFF, 0xFF, 0xFF, 0xE0}
 )
@@ -661,10 +663,9 @@ func (pp *pointsPlotter) Plot(c draw.Canvas, p *plot.Plot) {
 			Max: vg.Point{X: at.X + pointRadius, Y: at.Y + pointRadius},
 		})
 	}
-	axisLine := draw.LineStyle{Color: subColor, Width: 1, Dashes: []vg.Length{vg.Points(1.5), vg.Points(2.5)}}
 	for _, m := range marks {
 		if m.axis {
-			c.StrokeLine2(axisLine, m.at.X, c.Min.Y, m.at.X, c.Max.Y)
+			c.StrokeLine2(axisMarkStyle, m.at.X, c.Min.Y, m.at.X, c.Max.Y)
 		} else {
 			drawDot(&c, m.at)
 		}
@@ -851,8 +852,14 @@ func (g *GridCurve) draw(c draw.Canvas, ts titleStyle) vg.Rectangle {
 		}
 	}
 	if len(g.Points) > 0 && g.PointsLabel != "" {
+		// A dot if any point has a y, else an x-axis mark's line.
+		dot := slices.ContainsFunc(g.Points, func(p Point) bool { return !math.IsNaN(p.Y) })
 		entries = append(entries, legendEntry{g.PointsLabel, func(c *draw.Canvas, x, y vg.Length) {
-			drawDot(c, vg.Point{X: x + sampleLen/2, Y: y})
+			if dot {
+				drawDot(c, vg.Point{X: x + sampleLen/2, Y: y})
+			} else {
+				c.StrokeLine2(axisMarkStyle, x+sampleLen/2, y-7, x+sampleLen/2, y+7)
+			}
 		}})
 	}
 	y = drawEntries(c, entries, y-lineGap, width)
