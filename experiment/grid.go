@@ -21,6 +21,9 @@ import (
 type Grid struct {
 	Name        string
 	Description string
+	// Ref is how the grid was named when loaded (a built-in name or a
+	// path), for the commands a result prints.
+	Ref string
 	// Base is the scenario every cell starts from (duration applied).
 	Base *scenarios.Scenario
 	// Axes are the one or two axes; cells run with axis 0 outermost.

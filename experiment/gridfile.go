@@ -42,13 +42,33 @@ type GridOverrides struct {
 	Duration time.Duration
 }
 
+// ParseGridOverrides reads the --seeds and --duration flags of a grid
+// ("" keeps the grid's).
+func ParseGridOverrides(seeds, duration string) (GridOverrides, error) {
+	var o GridOverrides
+	if seeds != "" {
+		r, err := ParseSeeds(seeds)
+		if err != nil {
+			return o, err
+		}
+		o.Seeds = r
+	}
+	ov, err := ParseOverrides("", duration)
+	o.Duration = ov.Duration
+	return o, err
+}
+
 // LoadGrid returns the built-in grid named ref (in any case: see
 // GridNames) or reads the grid file at path ref (see ParseGrid), with o
 // applied.
 func LoadGrid(ref string, o GridOverrides) (*Grid, error) {
 	if name, ok := BuiltinGridName(ref); ok {
 		data, _ := gridFS.ReadFile("grids/" + name + ".yaml")
-		return parseGrid(name+".yaml (built in)", data, o, Load)
+		g, err := parseGrid(name+".yaml (built in)", data, o, Load)
+		if g != nil {
+			g.Ref = name
+		}
+		return g, err
 	}
 	return ReadGrid(ref, o)
 }
@@ -71,7 +91,7 @@ func ReadGrid(file string, o GridOverrides) (*Grid, error) {
 		return nil, Input(err)
 	}
 	dir := filepath.Dir(file)
-	return parseGrid(file, data, o, func(ref string, o Overrides) (*scenarios.Scenario, error) {
+	g, err := parseGrid(file, data, o, func(ref string, o Overrides) (*scenarios.Scenario, error) {
 		s, err := Load(ref, o)
 		if err != nil && errors.Is(err, os.ErrNotExist) && !filepath.IsAbs(ref) && dir != "." {
 			if _, ok := scenarios.BuiltinName(ref); !ok {
@@ -82,6 +102,10 @@ func ReadGrid(file string, o GridOverrides) (*Grid, error) {
 		}
 		return s, err
 	})
+	if g != nil {
+		g.Ref = file
+	}
+	return g, err
 }
 
 // ParseGrid reads a grid file from data; file names it in errors and

@@ -34,6 +34,7 @@ type GridResult struct {
 	Show        ShowSpec        `json:"show"`
 	Agreement   Agreement       `json:"agreement"`
 	Cells       []GridCell      `json:"cells"`
+	grid        *Grid           // for the figure
 }
 
 // GridAxis is an axis of a result or a saved grid.
@@ -110,7 +111,7 @@ func GridResultOf(st *SweepState) (*GridResult, error) {
 		return nil, err
 	}
 	res := &GridResult{Grid: g.Name, Description: g.Description, Base: g.Base.Name, DurationS: g.Base.Duration.Seconds(),
-		Axes: st.Grid.Axes, Seeds: st.Seeds, Show: st.Grid.Show}
+		Axes: st.Grid.Axes, Seeds: st.Seeds, Show: st.Grid.Show, grid: g}
 	res.Agreement = Agreement{
 		Rule: fmt.Sprintf("for every machine of every cell with load ρ outside [%g, %g]: the drift rule (the 95%% CI of the mean queue slope over the run entirely above %g msg/s) says drifts exactly when ρ ≥ 1; undetermined counts as a miss",
 			1-AgreementBand, 1+AgreementBand, report.DriftThreshold),
@@ -142,7 +143,7 @@ func GridResultOf(st *SweepState) (*GridResult, error) {
 			}
 			res.Agreement.Misses = append(res.Agreement.Misses, GridMiss{
 				Cell: c, Label: g.cellLabel(idx), Machine: i, Load: load, QueueSlope: m.Metrics[qs], Class: cl,
-				Replay: shell.Join([]string{"desim", "grid", g.Name, "--cell", fmt.Sprint(c)}) + " | " +
+				Replay: shell.Join([]string{"desim", "grid", g.ref(), "--cell", fmt.Sprint(c)}) + " | " +
 					shell.Join([]string{"desim", "sweep", "-", "--seeds", fmt.Sprintf("%d-%d", st.Seeds.From, st.Seeds.To)}),
 			})
 		}
@@ -168,4 +169,12 @@ func RunGrid(ctx context.Context, g *Grid, opt SweepOptions) (*GridResult, error
 		return nil, err
 	}
 	return GridResultOf(st)
+}
+
+// ref is how commands name the grid: Ref, or the name.
+func (g *Grid) ref() string {
+	if g.Ref != "" {
+		return g.Ref
+	}
+	return g.Name
 }

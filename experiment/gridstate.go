@@ -16,6 +16,8 @@ import (
 type GridSpec struct {
 	Name        string `json:"name"`
 	Description string `json:"description,omitempty"`
+	// Ref is how the grid was named (Grid.Ref); shards may differ in it.
+	Ref string `json:"ref"`
 	// Base is the base scenario as run (duration applied, seed 0), as YAML.
 	Base string     `json:"base"`
 	Axes []GridAxis `json:"axes"`
@@ -34,7 +36,7 @@ type ShowSpec struct {
 func (g *Grid) Spec() *GridSpec {
 	b := *g.Base
 	b.Seed = 0
-	sp := &GridSpec{Name: g.Name, Description: g.Description, Base: string(scenarios.Marshal(&b)),
+	sp := &GridSpec{Name: g.Name, Description: g.Description, Ref: g.Ref, Base: string(scenarios.Marshal(&b)),
 		Show: ShowSpec{Metric: g.Show.Metric.Key, Machine: g.Show.Machine, Extreme: g.Show.Extreme}}
 	for _, a := range g.Axes {
 		ga := GridAxis{Field: a.Field, Log: a.Log}
@@ -71,7 +73,7 @@ func (sp *GridSpec) Grid(seeds stats.SeedRange) (*Grid, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Grid{Name: sp.Name, Description: sp.Description, Base: base, Seeds: seeds}
+	g := &Grid{Name: sp.Name, Description: sp.Description, Ref: sp.Ref, Base: base, Seeds: seeds}
 	if len(sp.Axes) < 1 || len(sp.Axes) > 2 {
 		return nil, fmt.Errorf("grid %s: %d axes", quote.Quote(sp.Name), len(sp.Axes))
 	}

@@ -8,8 +8,8 @@ import (
 
 func newMergeCmd(e *env) *cobra.Command {
 	var asJSON, asCSV, wide bool
-	var out string
-	c := e.command("merge SHARD.json...", "combine the shards of a sweep into its result",
+	var out, plot string
+	c := e.command("merge SHARD.json...", "combine the shards of a sweep or a grid into its result",
 		args(1, -1, "need the shard files to merge"),
 		func(c *cobra.Command, a []string) error {
 			if asJSON && asCSV {
@@ -26,6 +26,9 @@ func newMergeCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if merged.Grid != nil {
+				return writeGridOutput(e, merged, out, plot, asJSON, asCSV)
+			}
 			return writeSweepOutput(e, merged, out, asJSON, asCSV, wide)
 		})
 	f := c.Flags()
@@ -33,5 +36,6 @@ func newMergeCmd(e *env) *cobra.Command {
 	f.BoolVar(&asCSV, "csv", false, "print CSV")
 	f.BoolVar(&wide, "wide", false, "in the table, also sd, the extremes and their seeds")
 	f.StringVarP(&out, "output", "o", "", "write the result to `FILE` (atomically) instead of stdout")
+	f.StringVar(&plot, "plot", "", "for the shards of a grid, also draw its figure to `FILE` (.png, .svg or .pdf)")
 	return c
 }

@@ -42,6 +42,8 @@ func newRoot(e *env) *cobra.Command {
 		newExportCmd(e),
 		newSweepCmd(e),
 		newMergeCmd(e),
+		newGridCmd(e),
+		newGridsCmd(e),
 		newRealCmd(e),
 		newMachineCmd(e),
 		newValidateCmd(e),

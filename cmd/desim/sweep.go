@@ -2,12 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
-	"fmt"
-	"math"
-	"os"
-	"runtime"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -15,7 +9,6 @@ import (
 	"desim/analysis/stats"
 	"desim/experiment"
 	"desim/internal/buildinfo"
-	"desim/internal/progress"
 	"desim/internal/shell"
 	"desim/scenarios"
 )
@@ -30,14 +23,8 @@ func newSweepCmd(e *env) *cobra.Command {
 			if asJSON && asCSV {
 				return usagef("--json and --csv exclude each other")
 			}
-			if workers < 0 {
-				return usagef("--workers %d: need at least 1 (or 0 for one per CPU)", workers)
-			}
-			if workers == 0 {
-				workers = runtime.NumCPU()
-			}
-			if st, err := os.Stat(out); out != "" && err == nil && st.IsDir() {
-				return usagef("-o %s: is a directory; give a file name", out)
+			if err := checkRunFlags(&workers, out); err != nil {
+				return err
 			}
 			seeds, err := experiment.ParseSeeds(seedsF)
 			if err != nil {
@@ -55,48 +42,9 @@ func newSweepCmd(e *env) *cobra.Command {
 				}
 				scs = append(scs, s)
 			}
-			lock, err := experiment.LockSweep(out) // held until the output or the partial file is written
-			if err != nil {
-				return err
-			}
-			defer lock.Unlock()
 			state := experiment.NewSweepState(scs, seeds, shard)
-			if resume != "" {
-				if state, err = experiment.ResumeSweep(state, resume); err != nil {
-					return err
-				}
-			}
-			ctx, stop := signalContext()
-			defer stop()
-			todo := state.Todo()
-			progress, finish := progress.New(e.stderr, "sweep", int(min(todo, math.MaxInt32)), quiet)
-			start := time.Now()
-			events, runErr := state.Run(ctx, experiment.SweepOptions{Workers: workers, Progress: progress})
-			finish()
-			elapsed := time.Since(start)
-			if runErr != nil {
-				if !errors.Is(runErr, experiment.ErrInterrupted) {
-					return runErr
-				}
-				msg, err := lock.SaveInterrupted(state)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(e.stderr, "desim sweep: %s\nresume with: %s\n", msg, resumeCommand(c, a, lock.Partial()))
-				return exitError{code: exitInterrupted}
-			}
-			if progress != nil { // a terminal, without --quiet
-				fmt.Fprintf(e.stderr, "desim sweep: %d runs, %d events in %.2f s (%.1f M events/s, %d workers)\n",
-					todo, events, elapsed.Seconds(), float64(events)/elapsed.Seconds()/1e6, workers)
-			}
-			if shard != nil {
-				return experiment.WriteOutput(e.stdout, out, state.Marshal())
-			}
-			if err := writeSweepOutput(e, state, out, asJSON, asCSV, wide); err != nil {
-				return err // the partial file, if any, stays for another try
-			}
-			lock.Finished(resume) // the result is written: its partial file has served
-			return nil
+			return e.runState(c, a, state, stateRun{out: out, resume: resume, workers: workers, quiet: quiet},
+				func(st *experiment.SweepState) error { return writeSweepOutput(e, st, out, asJSON, asCSV, wide) })
 		})
 	f := c.Flags()
 	f.StringVar(&seedsF, "seeds", "1000", "seeds: a range A-B, or a count N meaning 1..N")
