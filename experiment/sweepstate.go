@@ -3,13 +3,17 @@ package experiment
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
 	"math/bits"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"desim/analysis"
 	"desim/analysis/stats"
@@ -290,15 +294,32 @@ func MergeSweeps(files []string, states []*SweepState) (*SweepState, error) {
 	return out, nil
 }
 
-// Output returns the result of a complete state.
+// Output returns the result of a complete state. The scenarios'
+// summaries (each with its finite-horizon prediction, the costly part)
+// are computed on one goroutine per CPU; each is independent of the
+// others, so the result does not depend on their number.
 func (s *SweepState) Output() (*stats.Output, error) {
-	o := &stats.Output{}
-	for i := range s.Scenarios {
-		sc, err := s.Scenario(i)
-		if err != nil {
-			return nil, err
-		}
-		o.Scenarios = append(o.Scenarios, stats.Summarize(sc.Scenario, sc.Stats, s.Seeds))
+	o := &stats.Output{Scenarios: make([]stats.ScenarioOutput, len(s.Scenarios))}
+	errs := make([]error, len(s.Scenarios))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.NumCPU(), len(s.Scenarios)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(s.Scenarios); i = int(next.Add(1) - 1) {
+				sc, err := s.Scenario(i)
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				o.Scenarios[i] = stats.Summarize(sc.Scenario, sc.Stats, s.Seeds)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	return o, nil
 }
