@@ -112,7 +112,7 @@ func newGridsCmd(e *env) *cobra.Command {
 						axes += ax.Field + " (" + strconv.Itoa(len(ax.Values)) + ")"
 					}
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", g.Name, g.Base.Name, axes, g.NumCells(), g.Seeds.Count(),
-						g.Base.Duration, g.Description)
+						scenarios.FormatDuration(g.Base.Duration), g.Description)
 				}
 				return tw.Flush()
 			case len(a) == 2 && a[0] == "show":
