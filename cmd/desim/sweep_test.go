@@ -837,9 +837,10 @@ func TestClusterDocs(t *testing.T) {
 		file string
 		want []string
 	}{
-		{"README.md", []string{"--shard", "desim merge", "slurm-sweep.sh", "k8s-sweep.yaml"}},
+		{"README.md", []string{"--shard", "desim merge", "slurm-sweep.sh", "k8s-sweep.yaml", "desim grid", "k8s-grid.yaml"}},
 		{"k8s-sweep.yaml", []string{"completionMode: Indexed", "JOB_COMPLETION_INDEX", "--shard", "desim merge", "persistentVolumeClaim"}},
-		{"slurm-sweep.sh", []string{"SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT", "--dependency=afterok", "--shard", "desim merge"}},
+		{"slurm-sweep.sh", []string{"SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT", "--dependency=afterok", "--shard", "desim merge", "GRID", "grid \"$GRID\"", "--plot"}},
+		{"k8s-grid.yaml", []string{"completionMode: Indexed", "JOB_COMPLETION_INDEX", "--shard", "desim grid", "desim merge", "--plot", "persistentVolumeClaim"}},
 	} {
 		t.Run("content of "+c.file, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join(dir, c.file))

@@ -6,6 +6,8 @@
 #
 #   ./slurm-sweep.sh                 # 16 shards (the default)
 #   SHARDS=64 ./slurm-sweep.sh       # or any other count
+#   GRID=slow-machine SEEDS=1-10000 DURATION=300s ./slurm-sweep.sh
+#                                    # a grid (docs/grids.md) instead of a sweep
 #
 # The script submits itself twice: as a job array (the shards; Slurm sets
 # SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT in each task), and as
@@ -26,8 +28,11 @@ set -euo pipefail
 # The sweep, identical in every task. Edit here.
 DESIM=${DESIM:-desim}              # path of the desim binary on the nodes
 SCENARIOS=(A1 A2 A3 A4 A5 B1 B2 B3 B4)
-SEEDS=1-1000000
-DURATION=60s
+SEEDS=${SEEDS:-1-1000000}
+DURATION=${DURATION:-60s}
+# A grid (a built-in name or a grid file on the shared file system) runs
+# "desim grid" over the same shards instead, and the merge draws its map.
+GRID=${GRID:-}
 OUTDIR=${OUTDIR:-results}          # on the shared file system
 SHARDS=${SHARDS:-16}
 
@@ -55,7 +60,11 @@ shard)
 	fi
 	# exec, so that Slurm's SIGTERM reaches desim, which then saves its
 	# completed runs in $partial and exits 130 (requeue the task to resume).
-	exec "$DESIM" sweep "${SCENARIOS[@]}" --seeds "$SEEDS" --duration "$DURATION" \
+	what=(sweep "${SCENARIOS[@]}")
+	if [[ -n $GRID ]]; then
+		what=(grid "$GRID")
+	fi
+	exec "$DESIM" "${what[@]}" --seeds "$SEEDS" --duration "$DURATION" \
 		--workers "${SLURM_CPUS_PER_TASK:-1}" --quiet \
 		--shard "$index/$count" -o "$out" ${resume[@]+"${resume[@]}"}
 	;;
@@ -68,7 +77,11 @@ merge)
 	for ((k = 0; k < ${2:-$SHARDS}; k++)); do
 		shards+=("$OUTDIR/shard-$k.json")
 	done
-	exec "$DESIM" merge "${shards[@]}" --json -o "$OUTDIR/result.json"
+	plot=()
+	if [[ -n $GRID ]]; then
+		plot=(--plot "$OUTDIR/grid.png") # the grid's map, from the shards alone
+	fi
+	exec "$DESIM" merge "${shards[@]}" --json -o "$OUTDIR/result.json" ${plot[@]+"${plot[@]}"}
 	;;
 *)
 	echo "usage: $0 [submit|shard|merge]" >&2
