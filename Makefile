@@ -44,7 +44,8 @@ reproduce: build
 # The README's figures, docs/figures/<name>.png: every built-in scenario
 # (scenarios/*.yaml) with seed 1 over its published span (the scenario's
 # own duration, so that each figure can be laid beside the paper's), each
-# made by the command line the README shows under it.
+# made by the command line the README shows under it; and the built-in
+# grids' figures, docs/figures/grid-<name>.png (about 30 s in all).
 figures: build
 	@mkdir -p docs/figures
 	@set -e; for s in $(basename $(notdir $(wildcard scenarios/*.yaml))); do \
@@ -54,6 +55,10 @@ figures: build
 	done
 	./$(BIN) run A3 --seed 1 --duration 20s --trace --out out/figures/A3-trace --quiet 2>/dev/null
 	./$(BIN) spacetime out/figures/A3-trace -o docs/trace-spacetime-A3.png
+	@set -e; for g in $(basename $(notdir $(wildcard experiment/grids/*.yaml))); do \
+		./$(BIN) grid $$g --plot docs/figures/grid-$$g.png --quiet -o out/figures/grid-$$g.txt; \
+		echo "docs/figures/grid-$$g.png"; \
+	done
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./sim ./analysis/... ./experiment
