@@ -17,10 +17,12 @@ import (
 // 4.8 ms between the periods of 5 and 6 ticks/s.
 const DefaultMaxOvershoot = 2 * time.Millisecond
 
-// RateSlack is how far, in time, a nominal period may lie above the
-// observed mean interval: log times are rounded (to 1 ns in desim's logs,
-// to about 0.24 µs in the original's epoch floats), so a machine without
-// overshoot may show a mean interval a fraction of a ns below its period.
+// RateSlack is how much shorter than the nominal rate's the span of a
+// machine's ticks in a run (last − first) may be: log times are rounded,
+// to 1 ns in desim's logs and to Python's float resolution, about 0.24 µs
+// at today's epoch times, in the original's, so a machine without
+// overshoot may show a span up to two roundings short. Spread over the
+// intervals it is the slack ε of the rate rule.
 const RateSlack = time.Microsecond
 
 // Denominators are the denominators q tried, in order, for the nominal
@@ -167,7 +169,8 @@ func errorf(file string, line int, format string, args ...any) error {
 // Bad or inconsistent logs are a *analysis.LogError naming the file and,
 // when one line is at fault, the line: runs with different numbers of
 // machines or fewer than 2 machines, a machine with fewer than MinTicks
-// ticks, a time before the previous line's, all ticks at one time, a mean
+// ticks, a time before the previous line's, all ticks at one time, a run
+// longer than sim.MaxDuration, a mean
 // interval that no rate of the rule fits (or a rate above sim.MaxRate), an
 // interval shorter than half the nominal period (the machine would have
 // ticked at more than twice its rate), runs whose rates disagree, given
@@ -227,6 +230,7 @@ func Fit(runs []*analysis.Log, opt Options) (*Estimate, error) {
 		ru.MeanIntervals = make([]float64, n)
 		ru.Rates = make([]sim.Rate, n)
 		first, last := int64(math.MaxInt64), int64(math.MinInt64)
+		var lastFile string
 		for i, recs := range r.Machines {
 			file := r.Files[i]
 			if len(recs) < MinTicks {
@@ -247,14 +251,20 @@ func Fit(runs []*analysis.Log, opt Options) (*Estimate, error) {
 			if opt.Rates != nil {
 				ru.Rates[i] = opt.Rates[i]
 			} else {
-				rate, err := NominalRate(m, w)
+				rate, err := NominalRate(m, len(recs)-1, w)
 				if err != nil {
 					return nil, errorf(file, 0, "%v", err)
 				}
 				ru.Rates[i] = rate
 			}
 			first = min(first, recs[0].At)
-			last = max(last, recs[len(recs)-1].At)
+			if recs[len(recs)-1].At > last {
+				last, lastFile = recs[len(recs)-1].At, file
+			}
+		}
+		if last-first > sim.MaxDuration {
+			return nil, errorf(lastFile, 0, "its run spans %.0f s from its earliest first tick to its latest tick, longer than a scenario may last (%.0f s)",
+				float64(last-first)/1e9, float64(sim.MaxDuration)/1e9)
 		}
 		ru.Span = float64(last-first) / 1e9
 		for i, recs := range r.Machines {
@@ -424,9 +434,12 @@ func estimateSpread(runs []Run, n int) Spread {
 	return sp
 }
 
-// fmtSec formats a time in s for a message: in ms with 3 decimals below
-// 10 s, else in s.
+// fmtSec formats a time in s for a message: in µs with 1 decimal below
+// 1 ms, in ms with 3 decimals below 10 s, else in s with 3.
 func fmtSec(s float64) string {
+	if math.Abs(s) < 1e-3 {
+		return fmt.Sprintf("%.1f µs", s*1e6)
+	}
 	if math.Abs(s) < 10 {
 		return fmt.Sprintf("%.3f ms", s*1e3)
 	}

@@ -24,11 +24,12 @@
 // DefaultMaxOvershoot, 2 ms), the rate is p/q for the first q of
 // Denominators (1, 2, 3, 4, 5, 10, 20, 100, 1000) for which
 //
-//	p = ⌈q / (m + RateSlack)⌉   and   q/p ≥ m − W,
+//	p = ⌈q / (m + ε)⌉   and   q/p ≥ m − W,   ε = min(RateSlack/(n − 1), m/1000),
 //
 // that is: the rate with denominator q whose period q/p is the longest
-// period not above m (up to RateSlack, 1 µs, which absorbs the rounding of
-// log times to ns or to Python's float resolution), accepted when the mean
+// period not above m (up to ε: RateSlack, 1 µs, absorbs the rounding of
+// the first and last log times, to ns or to Python's float resolution,
+// spread over the run's n − 1 intervals), accepted when the mean
 // overshoot it implies, m − q/p, is at most W. The rate of each run is
 // chosen so, and runs whose rates differ are an error: they are not runs
 // of one configuration. With Options.Rates the rates are given instead.

@@ -13,15 +13,16 @@ import (
 )
 
 // NominalRate returns the simplest rate for a mean tick interval of m
-// seconds: p/q for the first q of Denominators with p = ⌈q/(m + RateSlack)⌉
-// and a period q/p of at least m − w (package documentation). It is an
-// error when no denominator gives one, or when the rate would be above
-// sim.MaxRate.
-func NominalRate(m float64, w time.Duration) (sim.Rate, error) {
+// seconds over the given number of intervals: p/q for the first q of
+// Denominators with p = ⌈q/(m + ε)⌉ and a period q/p of at least m − w,
+// where ε = min(RateSlack/intervals, m/1000) (package documentation). It
+// is an error when no denominator gives one, or when the rate would be
+// above sim.MaxRate.
+func NominalRate(m float64, intervals int, w time.Duration) (sim.Rate, error) {
 	if !(m > 0) || math.IsInf(m, 0) {
 		return sim.Rate{}, fmt.Errorf("mean tick interval %g s is not a positive time", m)
 	}
-	hi := m + RateSlack.Seconds()
+	hi := m + min(RateSlack.Seconds()/float64(max(intervals, 1)), m/1000)
 	lo := m - w.Seconds()
 	for _, q := range Denominators {
 		pf := math.Ceil(float64(q) / hi)

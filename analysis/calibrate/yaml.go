@@ -17,7 +17,7 @@ import (
 // name becomes "calibrated").
 //
 // The file has the estimated rates; each machine's start, its mean start
-// offset rounded to 1 ms; a per-machine timing block with the overshoot's
+// offset rounded to 1 ms (and at most the duration less 1 ms); a per-machine timing block with the overshoot's
 // mean and sd rounded to 1 µs (a negative mean, possible only within
 // RateSlack, is written as 0, and a zero mean has a zero sd, the
 // gamma by moments needing a positive mean); the die R̂; the duration; the
@@ -118,7 +118,7 @@ func (e *Estimate) YAML(name string) []byte {
 		}
 		pf(".\n")
 		pf("  - rate: %s\n", m.Rate)
-		pf("    start: %s\n", scenarios.FormatDuration(roundMs(m.Start)))
+		pf("    start: %s\n", scenarios.FormatDuration(min(roundMs(m.Start), e.Duration-time.Millisecond)))
 		if timed {
 			mean, sd := overshootYAML(o)
 			pf("    timing:\n")
