@@ -729,12 +729,18 @@ func (lp *labelPlacer) place(c *draw.Canvas, at vg.Point, r vg.Length, label str
 		{X: at.X - w/2, Y: at.Y + g},
 		{X: at.X - w/2, Y: at.Y - g - h},
 	}
-	// Then stacked below the right one, and above it.
+	// Then stacked below the right one and above it, and the same on the
+	// left (for a mark at the area's right edge).
 	for k := 1; k <= 8; k++ {
 		cands = append(cands, vg.Point{X: at.X + g, Y: at.Y - h/2 - vg.Length(k)*h}, vg.Point{X: at.X + g, Y: at.Y - h/2 + vg.Length(k)*h})
 	}
+	for k := 1; k <= 8; k++ {
+		cands = append(cands, vg.Point{X: at.X - g - w, Y: at.Y - h/2 - vg.Length(k)*h}, vg.Point{X: at.X - g - w, Y: at.Y - h/2 + vg.Length(k)*h})
+	}
 	box := func(p vg.Point) vg.Rectangle { return vg.Rectangle{Min: p, Max: vg.Point{X: p.X + w, Y: p.Y + h}} }
-	chosen := box(cands[0])
+	// The first candidate inside the area that covers nothing; failing
+	// that, the first inside the area; failing that, the right one.
+	chosen, inside := box(cands[0]), false
 	for _, p := range cands {
 		b := box(p)
 		if b.Min.X < lp.area.Min.X || b.Max.X > lp.area.Max.X || b.Min.Y < lp.area.Min.Y || b.Max.Y > lp.area.Max.Y {
@@ -743,6 +749,9 @@ func (lp *labelPlacer) place(c *draw.Canvas, at vg.Point, r vg.Length, label str
 		if !slices.ContainsFunc(lp.taken, func(t vg.Rectangle) bool { return overlaps(b, t) }) {
 			chosen = b
 			break
+		}
+		if !inside {
+			chosen, inside = b, true
 		}
 	}
 	lp.taken = append(lp.taken, chosen)
