@@ -82,3 +82,34 @@ func BenchmarkA1Logs(b *testing.B) {
 func BenchmarkA2Metrics(b *testing.B) {
 	benchRuns(b, paperConfig([]string{"6", "1", "1"}, 10, 3600), metricsSink, false)
 }
+
+// timingConfig is A3's rates (6, 6, 1 c/s, die 10) with the timing model
+// of the original implementation's runs: every tick period 400 µs ± 120 µs
+// late (gamma), machines started up to 60 ms apart.
+func timingConfig(seconds int64) sim.Config {
+	cfg := paperConfig([]string{"6", "6", "1"}, 10, seconds)
+	for i := range cfg.Machines {
+		cfg.Machines[i].Overshoot = sim.Overshoot{Mean: 400_000, SD: 120_000}
+		cfg.Machines[i].StartSpread = 60_000_000
+	}
+	return cfg
+}
+
+// BenchmarkTimingBare is the timing scenario of timingConfig for 3600 s
+// with no sink: the engine's general (heap) path with an overshoot drawn
+// per tick. Target: at least 30 M events/s on one core.
+func BenchmarkTimingBare(b *testing.B) {
+	benchRuns(b, timingConfig(3600), func(int) (sim.Sink, func()) { return nil, func() {} }, false)
+}
+
+// BenchmarkTimingMetrics is BenchmarkTimingBare with the per-run metrics
+// computed, as a sweep does.
+func BenchmarkTimingMetrics(b *testing.B) {
+	benchRuns(b, timingConfig(3600), metricsSink, false)
+}
+
+// BenchmarkA3Bare is A3 without timing, for comparison: the precomputed
+// tick table.
+func BenchmarkA3Bare(b *testing.B) {
+	benchRuns(b, paperConfig([]string{"6", "6", "1"}, 10, 3600), func(int) (sim.Sink, func()) { return nil, func() {} }, false)
+}

@@ -32,7 +32,15 @@
 //
 // Engine runs machines over integer virtual time in nanoseconds. Tick k of
 // machine i happens at start_i + floor(k * 1e9 / rate_i) ns, computed from k
-// with exact integer arithmetic (see Rate). The run covers [0, duration): an
+// with exact integer arithmetic (see Rate). A machine with a timing model
+// (MachineConfig.Overshoot, MachineConfig.StartSpread) instead starts at
+// start_i + u_i, u_i uniform in [0, spread_i), and ticks at tick k +
+// period_k + o_k, where period_k is the step of the schedule above from
+// tick k to tick k+1 and o_k ≥ 0 a whole number of ns drawn from a gamma
+// distribution (see Overshoot): the lateness of implementations that
+// sleep one period after each tick. Such tick times depend on the seed,
+// so the engine generates them as the run goes rather than from a table
+// computed once per configuration. The run covers [0, duration): an
 // event at exactly duration does not happen. A message sent at time t is
 // appended to the receiver's queue at t + latency + U, where U is uniform in
 // [0, jitter] ns drawn from the link's own stream, raised if needed to the
@@ -55,9 +63,13 @@
 // Every random draw comes from a math/rand/v2 PCG stream derived from the
 // run's seed by StreamSeed; there is no other source. Machine i rolls its
 // die from stream (seed, PurposeDie, i, 0); the link i→j draws its jitter
-// from stream (seed, PurposeJitter, i, j). A face is drawn from a stream by
+// from stream (seed, PurposeJitter, i, j); machine i with a timing model
+// draws its start offset and then one overshoot per tick interval from
+// stream (seed, PurposeTiming, i, 0). A face is drawn from a stream by
 // Lemire's multiply-and-reject method (see Die.Roll), which is unbiased and
-// platform independent.
+// platform independent; so are jitter and start offsets (on 64 bits), and
+// an overshoot is an integer interpolation in a quantile table built with
+// arithmetic that is the same on every platform (see Overshoot).
 //
 // # Imports
 //

@@ -28,9 +28,36 @@ type MachineConfig struct {
 	// Rate is the tick rate in ticks per second.
 	Rate Rate
 	// Start is the time of the machine's first tick, in ns from the run's
-	// start (≥ 0).
+	// start (≥ 0), before the start offset of a timing model.
 	Start int64
+
+	// Overshoot and StartSpread are the machine's timing model, a model of
+	// implementations that tick by sleeping one period after each tick, so
+	// that every tick starts a little late and the lateness accumulates
+	// (docs/scenarios.md). With either one set (Timed), the machine's
+	// first tick is at Start + u, with u uniform in [0, StartSpread), and
+	// tick k+1 is at tick k + period_k + o_k, where period_k =
+	// floor((k+1)·10^9/rate) − floor(k·10^9/rate) ns is the step of the
+	// nominal schedule and o_k ≥ 0 an overshoot drawn from Overshoot. u and
+	// the o_k come from the machine's timing stream StreamSeed(seed,
+	// PurposeTiming, i, 0), in this order: first u (StartOffset; no draw
+	// when StartSpread is 0), then one o_k per tick interval in tick order
+	// (OvershootTable.Draw; no draw when the overshoot is constant). The
+	// zero values are no timing model: the machine ticks at Start +
+	// floor(k·10^9/rate) and draws nothing.
+
+	// Overshoot is the distribution of the o_k.
+	Overshoot Overshoot
+	// StartSpread is the width of the start offset's range in ns,
+	// 0 ≤ StartSpread ≤ MaxDuration.
+	StartSpread int64
 }
+
+// Timed reports whether the machine has a timing model: a positive mean
+// overshoot or a positive start spread. Its tick times then depend on the
+// seed, and the engine generates them as the run goes instead of from a
+// precomputed table.
+func (m MachineConfig) Timed() bool { return m.Overshoot.Mean > 0 || m.StartSpread > 0 }
 
 // Config is one run: everything the engine needs, and nothing else.
 type Config struct {
@@ -76,6 +103,12 @@ func (c *Config) Validate() error {
 		}
 		if m.Start < 0 || m.Start > MaxDuration {
 			return fmt.Errorf("machine %d start %d ns is not in [0, 10^7 s]", i, m.Start)
+		}
+		if err := m.Overshoot.validate(); err != nil {
+			return fmt.Errorf("machine %d: %w", i, err)
+		}
+		if m.StartSpread < 0 || m.StartSpread > MaxDuration {
+			return fmt.Errorf("machine %d start spread %d ns is not in [0, 10^7 s]", i, m.StartSpread)
 		}
 	}
 	return nil
@@ -182,7 +215,7 @@ func New(cfg Config) (*Engine, error) {
 		e.nodes[i].m = NewMachine(i, n)
 		e.nodes[i].recs = &recs[i]
 	}
-	e.sched = newSchedule(e.cfg.Machines, e.nodes)
+	e.sched = newSchedule(e.cfg.Machines, e.nodes, cfg.Seed)
 	e.Reset(cfg.Seed)
 	return e, nil
 }
@@ -191,22 +224,23 @@ func New(cfg Config) (*Engine, error) {
 func (e *Engine) Config() Config { return e.cfg }
 
 // Reset prepares a new run with the given seed: clocks 0, queues empty,
-// every stream re-seeded, nothing in flight.
+// every stream re-seeded (the timing streams too, which decide the tick
+// times of machines with a timing model), nothing in flight.
 func (e *Engine) Reset(seed uint64) {
 	e.cfg.Seed = seed
+	e.sched.reset(seed)
 	for i := range e.nodes {
 		nd := &e.nodes[i]
 		nd.m.Reset()
 		nd.die.Reset(seed, i, e.cfg.Die)
 		nd.inbox.reset()
 		nd.due = maxTime
-		nd.next = e.cfg.Machines[i].Start
+		nd.next = e.sched.first(i)
 		nd.nrec = 0
 		nd.ticks, nd.delivered = 0, 0
 	}
 	e.sent = 0
 	e.ran = false
-	e.sched.reset()
 	for i := range e.links {
 		e.links[i].rng.Seed(StreamSeed(seed, PurposeJitter, i/e.n, i%e.n))
 		e.links[i].last = 0

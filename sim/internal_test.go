@@ -60,7 +60,8 @@ func TestTickerMatchesTickTime(t *testing.T) {
 // newSchedule falls back to when the table would be too large.
 func heapSchedule(ms []MachineConfig, nodes []node) schedule {
 	s := schedule{machines: ms, nodes: nodes, buf: make([]slot, chunkTicks)}
-	s.reset()
+	s.timing = overshootTables(ms)
+	s.reset(1)
 	return s
 }
 
@@ -120,7 +121,7 @@ func TestScheduleTableEqualsHeap(t *testing.T) {
 			ms[0].Rate = MustRate("6.000001")
 		}
 		nodes := nodesFor(n)
-		tab := newSchedule(ms, nodes)
+		tab := newSchedule(ms, nodes, 1)
 		hp := heapSchedule(ms, nodes)
 		if hp.table {
 			t.Fatal("heapSchedule built a table")
@@ -152,7 +153,7 @@ func TestScheduleTableEqualsHeap(t *testing.T) {
 			t.Fatalf("trial %d (table %v, rates %v): tick %d is %v, heap says %v", trial, tab.table, ms, j, got[j], want[j])
 		}
 		// After a reset both start over.
-		tab.reset()
+		tab.reset(2)
 		if got := flatten(&tab, count); !slices.Equal(got, want) {
 			t.Fatalf("trial %d: after reset the table differs", trial)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"math/bits"
+	"math/rand/v2"
 	"regexp"
 	"strings"
 )
@@ -139,6 +140,10 @@ func (r Rate) TickTime(k int64) int64 {
 // k = 0, 1, 2, ... with integer arithmetic only: it keeps k·a = whole·b +
 // frac and adds a = step·b + rem per tick. Each value equals
 // start + Rate.TickTime(k) exactly (tested), without a division per tick.
+//
+// With a timing model (timed), tick k is at start + floor(k·a/b) + late,
+// where late = o_0 + … + o_{k−1} sums the overshoots drawn so far (one per
+// advance) and start includes the start offset.
 type ticker struct {
 	next  int64  // time of the next tick, ns
 	whole int64  // floor(k·a/b) for the next tick's k
@@ -147,6 +152,12 @@ type ticker struct {
 	rem   uint64 // a mod b
 	den   uint64 // b
 	start int64
+
+	timed bool
+	late  int64           // overshoots so far, ns
+	mean  int64           // the overshoot when it is constant (nodes nil)
+	nodes *overshootNodes // the overshoot table's nodes (see Overshoot), or nil
+	rng   rand.PCG
 }
 
 func newTicker(r Rate, start int64) ticker {
@@ -165,6 +176,14 @@ func (t *ticker) advance() {
 		t.whole++
 	}
 	t.next = t.start + t.whole
+	if t.timed {
+		o := t.mean
+		if t.nodes != nil {
+			o = drawNodes(t.nodes, t.rng.Uint64())
+		}
+		t.late += o
+		t.next += t.late
+	}
 }
 
 // TicksBefore returns the number of ticks k ≥ 0 with TickTime(k) < d: the

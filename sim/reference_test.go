@@ -60,6 +60,132 @@ func lemire64(src *rand.PCG, n uint64) uint64 {
 	}
 }
 
+// refTickTimes returns the tick times of machine i of cfg, k ↦ time of
+// tick k, written from MachineConfig's documentation: without a timing
+// model Start + TickTime(k); with one, the timing stream
+// StreamSeed(seed, PurposeTiming, i, 0) first draws the start offset
+// (uniform in [0, StartSpread) by a 64-bit Lemire, no draw for a spread of
+// 0), then tick k+1 = tick k + (TickTime(k+1) − TickTime(k)) + o_k with
+// one overshoot drawn per interval, in order.
+func refTickTimes(cfg sim.Config, i int) func(k int64) int64 {
+	m := cfg.Machines[i]
+	if m.Overshoot.Mean == 0 && m.StartSpread == 0 {
+		return func(k int64) int64 { return m.Start + m.Rate.TickTime(k) }
+	}
+	src := rand.NewPCG(sim.StreamSeed(cfg.Seed, sim.PurposeTiming, i, 0))
+	start := m.Start
+	if m.StartSpread > 0 {
+		start += int64(lemire64(src, uint64(m.StartSpread)))
+	}
+	tab := refTables[m.Overshoot]
+	if tab == nil {
+		tab = sim.NewOvershootTable(m.Overshoot)
+		refTables[m.Overshoot] = tab
+	}
+	times := []int64{start}
+	return func(k int64) int64 {
+		for int64(len(times)) <= k {
+			j := int64(len(times)) - 1
+			times = append(times, times[j]+m.Rate.TickTime(j+1)-m.Rate.TickTime(j)+tab.Draw(src))
+		}
+		return times[k]
+	}
+}
+
+// refTables are the overshoot tables refTickTimes built (tests run
+// sequentially here).
+var refTables = map[sim.Overshoot]*sim.OvershootTable{}
+
+// timingOvershoots are the overshoots of timingConfigs: the original's
+// (400 µs ± 120 µs), constant ones, large and heavy-tailed ones, the
+// smallest shape allowed (sd = 10·mean), a shape above 10^4 (sd =
+// mean/1000), and a mean of 0 with an sd (no overshoot).
+var timingOvershoots = []sim.Overshoot{
+	{Mean: 400_000, SD: 120_000}, {Mean: 1}, {Mean: 7 * ms}, {Mean: 50 * ms, SD: 20 * ms},
+	{Mean: 200 * ms, SD: 300 * ms}, {Mean: 3 * ms, SD: 30 * ms}, {Mean: 100 * ms, SD: 100_000},
+	{Mean: 0, SD: 5 * ms}, {Mean: 1_000, SD: 1_000},
+}
+
+// timingConfigs are random configurations in which some machines have a
+// timing model: overshoots constant or drawn, large (near a period) and
+// small, start spreads from 1 ns to 2 s, with latency 0, latencies that
+// tie, and jitter.
+func timingConfigs() map[string]sim.Config {
+	cases := map[string]sim.Config{}
+	rng := rand.New(rand.NewPCG(12, 12))
+	rates := []string{"1", "2", "5", "6", "10", "2.5", "1/3", "12.5", "40", "6.000001"}
+	for k := range 120 {
+		n := 2 + rng.IntN(5)
+		cfg := sim.Config{Seed: rng.Uint64(), Duration: 1 + rng.Int64N(30*s), Die: n + rng.IntN(8), Latency: 100_000}
+		for j := range n {
+			m := mc(rates[rng.IntN(len(rates))], 0)
+			if rng.IntN(3) == 0 {
+				m.Start = rng.Int64N(2*s) / ms * ms
+			}
+			if j == 0 || rng.IntN(3) > 0 {
+				if k := rng.IntN(len(timingOvershoots) + 1); k < len(timingOvershoots) {
+					m.Overshoot = timingOvershoots[k]
+				}
+				if rng.IntN(2) == 0 {
+					m.StartSpread = 1 + rng.Int64N([]int64{2, ms, 60 * ms, 2 * s}[rng.IntN(4)])
+				}
+			}
+			cfg.Machines = append(cfg.Machines, m)
+		}
+		switch k % 4 {
+		case 1:
+			cfg.Latency = 0
+		case 2:
+			cfg.Latency, cfg.Jitter = ms, 1+rng.Int64N(800*ms)
+		case 3:
+			cfg.Latency = []int64{100 * ms, 250 * ms, s}[rng.IntN(3)]
+		}
+		cases[fmt.Sprintf("timing%d", k)] = cfg
+	}
+	return cases
+}
+
+// The engine equals the reference with timing models too: the heap path,
+// re-seeded tick times, start offsets that make machines start apart.
+func TestEngineMatchesReferenceTiming(t *testing.T) {
+	for name, cfg := range timingConfigs() {
+		t.Run(name, func(t *testing.T) {
+			want := refRun(cfg)
+			e, err := sim.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Run another seed first: Reset must re-seed the timing.
+			e.Reset(cfg.Seed + 1)
+			if err := e.Run(nil); err != nil {
+				t.Fatal(err)
+			}
+			e.Reset(cfg.Seed)
+			col := newCollector(len(cfg.Machines))
+			if err := e.Run(col); err != nil {
+				t.Fatal(err)
+			}
+			if !equalRecs(col.recs, want.recs) {
+				for i := range cfg.Machines {
+					got, w := col.recs[i], want.recs[i]
+					for k := range min(len(got), len(w)) {
+						if got[k] != w[k] {
+							t.Fatalf("config %+v\nmachine %d tick %d: got %+v, want %+v", cfg, i, k, got[k], w[k])
+						}
+					}
+					if len(got) != len(w) {
+						t.Fatalf("machine %d: %d ticks, want %d", i, len(got), len(w))
+					}
+				}
+			}
+			st := e.Stats()
+			if st.Ticks != want.ticks || st.Sent != want.sent || st.Deliveries != want.delivers {
+				t.Errorf("stats %+v, want ticks %d sent %d deliveries %d", st, want.ticks, want.sent, want.delivers)
+			}
+		})
+	}
+}
+
 type refResult struct {
 	recs                  [][]sim.Record
 	ticks, sent, delivers int64
@@ -75,14 +201,16 @@ func refRun(cfg sim.Config) refResult {
 	last := make([][]int64, n)
 	res := refResult{recs: make([][]sim.Record, n)}
 	q := &refQueue{}
-	for i, m := range cfg.Machines {
+	ticks := make([]func(k int64) int64, n)
+	for i := range cfg.Machines {
 		dice[i] = sim.NewDie(cfg.Seed, i, cfg.Die)
 		links[i] = make([]*rand.PCG, n)
 		last[i] = make([]int64, n)
 		for j := range n {
 			links[i][j] = rand.NewPCG(sim.StreamSeed(cfg.Seed, sim.PurposeJitter, i, j))
 		}
-		heap.Push(q, refEvent{at: m.Start, tick: true, key: int64(i)})
+		ticks[i] = refTickTimes(cfg, i)
+		heap.Push(q, refEvent{at: ticks[i](0), tick: true, key: int64(i)})
 	}
 	// peers lists machine i's peers in index order.
 	peers := func(i int) []int {
@@ -139,8 +267,7 @@ func refRun(cfg sim.Config) refResult {
 		clocks[i]++
 		res.recs[i] = append(res.recs[i], sim.Record{At: ev.at, Clock: clocks[i], Queue: int64(len(queues[i])), Event: e})
 		res.ticks++
-		m := cfg.Machines[i]
-		heap.Push(q, refEvent{at: m.Start + m.Rate.TickTime(ev.k+1), tick: true, key: int64(i), k: ev.k + 1})
+		heap.Push(q, refEvent{at: ticks[i](ev.k + 1), tick: true, key: int64(i), k: ev.k + 1})
 	}
 	return res
 }

@@ -15,6 +15,11 @@ const (
 	// PurposeJitter is the stream of the link from machine i to machine j:
 	// StreamSeed(seed, PurposeJitter, i, j).
 	PurposeJitter Purpose = 2
+	// PurposeTiming is the timing stream of machine i, which draws its
+	// start offset and then its tick overshoots (see MachineConfig):
+	// StreamSeed(seed, PurposeTiming, i, 0). Only machines with a timing
+	// model draw from it.
+	PurposeTiming Purpose = 3
 )
 
 // mix64 is the SplitMix64 finaliser (Steele, Lea and Flood, 2014), a

@@ -29,8 +29,8 @@ func (a tickEntry) less(b tickEntry) bool {
 }
 
 // schedule yields the ticks of every machine in (time, machine) order, in
-// chunks. Tick times do not depend on the seed, so the order is computed
-// once per configuration.
+// chunks. Without a timing model tick times do not depend on the seed, so
+// the order is computed once per configuration.
 //
 // Machine i ticks at start_i + floor(k·a_i/b_i) ns, where a_i/b_i is its
 // period in lowest terms; its ticks repeat with period a_i once it has
@@ -39,6 +39,11 @@ func (a tickEntry) less(b tickEntry) bool {
 // table: the lead-in (ticks before T0) once, then the ticks of [T0, T0+H)
 // shifted by 0, H, 2H, ... Otherwise a heap of the machines' next ticks
 // generates chunks as the run goes. Both yield exactly the same sequence.
+//
+// A machine with a timing model (MachineConfig.Timed) makes the tick
+// times depend on the seed: the schedule is then always a heap, whose
+// tickers are re-seeded by every reset and draw the start offset and the
+// overshoots from the machines' timing streams as they generate ticks.
 type schedule struct {
 	machines []MachineConfig
 	table    bool
@@ -51,20 +56,24 @@ type schedule struct {
 	heap    tickHeap // heap mode: next tick of every machine
 	tickers []ticker // heap mode
 	buf     []slot
+	// timing holds each machine's overshoot table, nil for a machine
+	// without a timing model; nil when no machine has one.
+	timing []*OvershootTable
 
 	chunk []slot // current chunk; times are base + at
 	base  int64
 }
 
-func newSchedule(ms []MachineConfig, nodes []node) schedule {
+func newSchedule(ms []MachineConfig, nodes []node, seed uint64) schedule {
 	s := schedule{machines: ms, nodes: nodes}
+	s.timing = overshootTables(ms)
 	h, ok := hyperperiod(ms)
-	if ok {
+	if ok && s.timing == nil {
 		var t0 int64
 		for _, m := range ms {
 			t0 = max(t0, m.Start)
 		}
-		s.resetHeap()
+		s.resetHeap(0)
 		lead, cycle, ok := s.generateUntil(t0, t0+h)
 		if ok {
 			s.table, s.lead, s.cycle, s.period = true, lead, cycle, h
@@ -73,8 +82,33 @@ func newSchedule(ms []MachineConfig, nodes []node) schedule {
 	if !s.table {
 		s.buf = make([]slot, chunkTicks)
 	}
-	s.reset()
+	s.reset(seed)
 	return s
+}
+
+// overshootTables returns the overshoot table of every machine with a
+// timing model (nil for the others), one table per distinct Overshoot,
+// or nil when no machine has a timing model.
+func overshootTables(ms []MachineConfig) []*OvershootTable {
+	var ts []*OvershootTable
+	for i, m := range ms {
+		if !m.Timed() {
+			continue
+		}
+		if ts == nil {
+			ts = make([]*OvershootTable, len(ms))
+		}
+		for j := range i {
+			if ts[j] != nil && ms[j].Overshoot == m.Overshoot {
+				ts[i] = ts[j]
+				break
+			}
+		}
+		if ts[i] == nil {
+			ts[i] = cachedOvershootTable(m.Overshoot)
+		}
+	}
+	return ts
 }
 
 // hyperperiod returns lcm(a_i) over the machines' periods a_i/b_i, or
@@ -108,18 +142,37 @@ func gcd(a, b uint64) uint64 {
 	return a
 }
 
-// resetHeap puts every machine's first tick in the heap.
-func (s *schedule) resetHeap() {
+// resetHeap puts every machine's first tick in the heap. A machine with a
+// timing model gets its timing stream StreamSeed(seed, PurposeTiming, i,
+// 0), and its first tick is at Start plus the stream's first draw, the
+// start offset (see MachineConfig).
+func (s *schedule) resetHeap(seed uint64) {
 	n := len(s.machines)
 	if s.heap == nil {
 		s.heap = make(tickHeap, n)
 		s.tickers = make([]ticker, n)
 	}
 	for i, m := range s.machines {
-		s.tickers[i] = newTicker(m.Rate, m.Start)
-		s.heap[i] = tickEntry{at: m.Start, id: int32(i)}
+		t := &s.tickers[i]
+		*t = newTicker(m.Rate, m.Start)
+		if s.timing != nil && s.timing[i] != nil {
+			t.timed = true
+			t.rng.Seed(StreamSeed(seed, PurposeTiming, i, 0))
+			t.start += StartOffset(&t.rng, m.StartSpread)
+			t.next = t.start
+			t.mean, t.nodes = m.Overshoot.Mean, s.timing[i].nodes
+		}
+		s.heap[i] = tickEntry{at: t.next, id: int32(i)}
 	}
 	s.heap.init()
+}
+
+// first returns the time of machine i's first tick in the current run.
+func (s *schedule) first(i int) int64 {
+	if s.table {
+		return s.machines[i].Start
+	}
+	return s.tickers[i].start
 }
 
 // pop returns the next tick from the heap and advances that machine.
@@ -154,8 +207,9 @@ func (s *schedule) generateUntil(t0, t1 int64) (lead, cycle []slot, ok bool) {
 	return lead, cycle, true
 }
 
-// reset rewinds to the first tick.
-func (s *schedule) reset() {
+// reset rewinds to the first tick of a run with the given seed (which
+// matters only with a timing model).
+func (s *schedule) reset(seed uint64) {
 	s.base = 0
 	if s.table {
 		s.inCycle = len(s.lead) == 0
@@ -165,7 +219,7 @@ func (s *schedule) reset() {
 		}
 		return
 	}
-	s.resetHeap()
+	s.resetHeap(seed)
 	s.chunk = s.fill()
 }
 

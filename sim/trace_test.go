@@ -40,14 +40,16 @@ func refTrace(cfg sim.Config) (recs [][]sim.Record, msgs []sim.Message) {
 	recs = make([][]sim.Record, n)
 	inflight := map[int64]sim.Message{}
 	q := &refQueue{}
-	for i, m := range cfg.Machines {
+	ticks := make([]func(k int64) int64, n)
+	for i := range cfg.Machines {
 		dice[i] = sim.NewDie(cfg.Seed, i, cfg.Die)
 		links[i] = make([]*rand.PCG, n)
 		last[i] = make([]int64, n)
 		for j := range n {
 			links[i][j] = rand.NewPCG(sim.StreamSeed(cfg.Seed, sim.PurposeJitter, i, j))
 		}
-		heap.Push(q, refEvent{at: m.Start, tick: true, key: int64(i)})
+		ticks[i] = refTickTimes(cfg, i)
+		heap.Push(q, refEvent{at: ticks[i](0), tick: true, key: int64(i)})
 	}
 	var seq int64
 	for q.Len() > 0 {
@@ -102,8 +104,7 @@ func refTrace(cfg sim.Config) (recs [][]sim.Record, msgs []sim.Message) {
 		}
 		clocks[i]++
 		recs[i] = append(recs[i], sim.Record{At: ev.at, Clock: clocks[i], Queue: int64(len(queues[i])), Event: e})
-		m := cfg.Machines[i]
-		heap.Push(q, refEvent{at: m.Start + m.Rate.TickTime(ev.k+1), tick: true, key: int64(i), k: ev.k + 1})
+		heap.Push(q, refEvent{at: ticks[i](ev.k + 1), tick: true, key: int64(i), k: ev.k + 1})
 	}
 	var left []sim.Message
 	for _, qu := range queues {
@@ -122,7 +123,8 @@ func refTrace(cfg sim.Config) (recs [][]sim.Record, msgs []sim.Message) {
 
 // traceConfigs are the paper's experiments and random configurations as
 // in TestEngineMatchesReference: latency 0, latencies that tie with
-// ticks, large and small jitter, start offsets, 2 to 8 machines.
+// ticks, large and small jitter, start offsets, 2 to 8 machines; and the
+// timing models of TestEngineMatchesReferenceTiming.
 func traceConfigs() map[string]sim.Config {
 	cases := map[string]sim.Config{}
 	paper := map[string][]string{
@@ -158,6 +160,9 @@ func traceConfigs() map[string]sim.Config {
 			cfg.Latency, cfg.Jitter = rng.Int64N(3), 1+rng.Int64N(3)
 		}
 		cases[fmt.Sprintf("random%d", k)] = cfg
+	}
+	for name, cfg := range timingConfigs() {
+		cases[name] = cfg
 	}
 	return cases
 }
