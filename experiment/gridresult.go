@@ -137,7 +137,7 @@ func GridResultOf(st *SweepState) (*GridResult, error) {
 				continue
 			}
 			res.Agreement.Judged++
-			if (cl == report.Drifts) == (load >= 1) {
+			if cl != report.Undetermined && (cl == report.Drifts) == (load >= 1) {
 				res.Agreement.Agree++
 				continue
 			}
