@@ -277,7 +277,7 @@ func inPlane(g *Grid, s *scenarios.Scenario) (paperPoint, bool) {
 		default:
 			for k, i := range f.machines {
 				m, m0 := s.Machines[i], s.Machines[f.machines[0]]
-				if m.Rate != m0.Rate || m.Start != m0.Start {
+				if f.name == "rate" && m.Rate != m0.Rate || f.name == "start" && m.Start != m0.Start {
 					return p, false // the field sets one value on all its machines
 				}
 				if k == 0 && f.name == "rate" {
