@@ -46,7 +46,7 @@ func TestLoadForgiving(t *testing.T) {
 		{name: "no duration, a machine starting after --duration", arg: late, o: Overrides{Duration: 30 * time.Second}, err: late + ":4: machine 1 starts at 30s, not before the end of the run (30s)"},
 		{name: "every problem at once", arg: bad, o: Overrides{Duration: time.Minute}, err: bad + `:1: name "my run" may only use letters, digits, '.', '_' and '-'` + "\n" +
 			bad + ":4: machine 0: rate 0 must be positive\n" +
-			bad + `:6: machine 1: unknown key "speed" (known: rate, start)`},
+			bad + `:6: machine 1: unknown key "speed" (known: rate, start, timing)`},
 		{name: "standard input", arg: "-", o: Overrides{Duration: time.Minute, Stdin: strings.NewReader("name: piped\ndie: 2\nmachines: [{rate: 1}, {rate: 2}]\n")}, wantName: "piped", wantDur: time.Minute},
 		{name: "standard input, without a name", arg: "-", o: Overrides{Stdin: strings.NewReader("duration: 5s\ndie: 2\nmachines: [{rate: 1}, {rate: 2}]\n")}, wantName: scenarios.StdinName, wantDur: 5 * time.Second},
 	} {

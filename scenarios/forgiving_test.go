@@ -179,25 +179,25 @@ func TestAllProblemsInOneGo(t *testing.T) {
 		}},
 		{"wrong values and unknown keys, in line order", "name: my run\nspeed: 2\nduration: 60\ndie: 3\nlatency: -1s\nmachines:\n  - rate: 0\n  - rate: 1\n    begin: 1s\n", []problem{
 			{1, `name "my run" may only use`},
-			{2, `unknown key "speed" (known: name, description, seed, duration, die, latency, jitter, machines); did you mean seed?`},
+			{2, `unknown key "speed" (known: name, description, seed, duration, die, latency, jitter, timing, machines); did you mean seed?`},
 			{3, `duration "60" needs a unit`},
 			{5, "latency -1s is negative"},
 			{7, "machine 0: rate 0 must be positive"},
-			{9, `machine 1: unknown key "begin" (known: rate, start)`},
+			{9, `machine 1: unknown key "begin" (known: rate, start, timing)`},
 		}},
 		{"a misspelt key stands for the missing one", "duration: 60s\ndice: 3\nmachines:\n" + twoMachines, []problem{
-			{2, `unknown key "dice" (known: name, description, seed, duration, die, latency, jitter, machines); did you mean die?`},
+			{2, `unknown key "dice" (known: name, description, seed, duration, die, latency, jitter, timing, machines); did you mean die?`},
 		}},
 		{"a key in another case stands for the missing one", "DURATION: 60s\ndie: 3\nmachine:\n" + twoMachines, []problem{
-			{1, `unknown key "DURATION" (known: name, description, seed, duration, die, latency, jitter, machines); did you mean duration?`},
-			{3, `unknown key "machine" (known: name, description, seed, duration, die, latency, jitter, machines); did you mean machines?`},
+			{1, `unknown key "DURATION" (known: name, description, seed, duration, die, latency, jitter, timing, machines); did you mean duration?`},
+			{3, `unknown key "machine" (known: name, description, seed, duration, die, latency, jitter, timing, machines); did you mean machines?`},
 		}},
 		{"a present key is not suggested", "duration: 60s\ndie: 3\ndies: 4\nmachines:\n" + twoMachines, []problem{
-			{3, `unknown key "dies" (known: name, description, seed, duration, die, latency, jitter, machines)`},
+			{3, `unknown key "dies" (known: name, description, seed, duration, die, latency, jitter, timing, machines)`},
 		}},
 		{"a misspelt machine key stands for the missing rate", head + "  - rat: 6\n  - rate: 1\n    strat: 1s\n", []problem{
-			{4, `machine 0: unknown key "rat" (known: rate, start); did you mean rate?`},
-			{6, `machine 1: unknown key "strat" (known: rate, start); did you mean start?`},
+			{4, `machine 0: unknown key "rat" (known: rate, start, timing); did you mean rate?`},
+			{6, `machine 1: unknown key "strat" (known: rate, start, timing); did you mean start?`},
 		}},
 		{"every machine's problems", "duration: 60s\ndie: 4\nmachines:\n" + "  - rate: 0\n  - rate: fast\n    start: -1s\n  - start: 1s\n  - 6\n", []problem{
 			{4, "machine 0: rate 0 must be positive"},

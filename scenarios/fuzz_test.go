@@ -21,7 +21,8 @@ const fuzzFile = "fuzz.yaml"
 // FuzzParse checks that Parse never panics, that every error is a *Error
 // naming the file, and that every scenario it accepts keeps the documented
 // bounds and round-trips through Marshal. Its seed corpus is every
-// built-in, every validation case and testdata/fuzz/FuzzParse/.
+// built-in, every validation case (timing blocks too) and
+// testdata/fuzz/FuzzParse/.
 func FuzzParse(f *testing.F) {
 	for _, name := range Names() {
 		src, ok := Source(name)
@@ -37,6 +38,10 @@ func FuzzParse(f *testing.F) {
 			f.Add([]byte(c.yaml))
 		}
 	}
+	for _, c := range timingErrorCases {
+		f.Add([]byte(c.yaml))
+	}
+	f.Add([]byte(timingYAML))
 	f.Add([]byte(loadYAML))
 	f.Add([]byte(head + twoMachines))
 	f.Add([]byte(noDuration))
@@ -158,6 +163,15 @@ func checkBounds(t *testing.T, s *Scenario) {
 		}
 		if m.Start < 0 || m.Start >= s.Duration {
 			t.Errorf("machine %d starts at %s, not in [0, %s)", i, m.Start, s.Duration)
+		}
+		for _, tm := range []Timing{m.Timing, s.Timing} {
+			if tm.OvershootMean < 0 || tm.OvershootMean > time.Second || tm.OvershootSD < 0 || tm.OvershootSD > time.Second ||
+				tm.OvershootMean > 0 && tm.OvershootSD > 10*tm.OvershootMean || tm.StartSpread < 0 || tm.StartSpread > maxDuration {
+				t.Errorf("machine %d: timing %+v out of range", i, tm)
+			}
+		}
+		if m.Start+m.Timing.StartSpread > s.Duration {
+			t.Errorf("machine %d may start after the end: start %s + spread %s > %s", i, m.Start, m.Timing.StartSpread, s.Duration)
 		}
 	}
 	if err := s.Check(); err != nil {

@@ -12,11 +12,24 @@
 //	die: 10                  # faces R of every machine's die, N ≤ R ≤ 2^30
 //	latency: 100us           # one-way message delay, default 100us
 //	jitter: 0s               # extra uniform delay in [0, jitter], default 0s
+//	timing:                  # optional timing model (see Timing), default none
+//	  overshoot: {mean: 400us, sd: 120us}   # every tick period is 1/rate + a
+//	                         # gamma draw ≥ 0 of this mean and sd (sd default 0)
+//	  start_spread: 60ms     # first tick at start + uniform in [0, spread)
 //	machines:                # at least 2, at most 1000
 //	  - rate: 6              # ticks per second: integer, decimal or fraction
 //	  - rate: 1
 //	    start: 0.5s          # first tick, default 0s
+//	    timing:              # this machine's own values, key by key
+//	      overshoot: {mean: 1ms}            # sd stays the scenario's
 //	  - rate: 1
+//
+// A machine's timing block overrides the scenario's timing block field by
+// field (overshoot mean, overshoot sd, start_spread); a field that neither
+// gives is 0. Overshoot mean and sd are at most 1 s, and the sd at most 10
+// times the mean (mean 0 is no overshoot, whatever the sd); start_spread is
+// at most 10^7 s, and start + start_spread at most the duration, so that
+// every machine ticks at least once.
 //
 // Unknown keys (with the nearest known key the file lacks), repeated keys,
 // missing keys, a second YAML document, an empty file and every value out
@@ -39,6 +52,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -73,9 +87,14 @@ type Scenario struct {
 	// Duration is the run window [0, Duration).
 	Duration time.Duration
 	// Die is the number of faces R.
-	Die      int
-	Latency  time.Duration
-	Jitter   time.Duration
+	Die     int
+	Latency time.Duration
+	Jitter  time.Duration
+	// Timing is the scenario-level timing block: what a machine's timing
+	// is made of where its own block does not say. Runs use each
+	// Machine's Timing, which Parse resolves; a scenario built in Go sets
+	// both (see SetTiming). The zero Timing is none.
+	Timing   Timing
 	Machines []Machine
 }
 
@@ -83,6 +102,73 @@ type Scenario struct {
 type Machine struct {
 	Rate  sim.Rate
 	Start time.Duration
+	// Timing is the machine's timing model: the scenario's Timing with the
+	// fields of the machine's own timing block in their place.
+	Timing Timing
+}
+
+// Timing is a timing model of implementations that tick by sleeping one
+// period after each tick's work, so that every tick starts a little late
+// and the lateness accumulates (see sim.MachineConfig): tick k+1 of a
+// machine is at tick k + 1/rate + o_k, with o_k ≥ 0 drawn from the gamma
+// distribution of mean OvershootMean and standard deviation OvershootSD
+// (sim.Overshoot; whole ns), and its first tick at Start + u with u uniform
+// in [0, StartSpread). The draws come from the machine's timing stream
+// (sim.PurposeTiming), so a scenario without timing runs exactly as
+// before. The zero Timing is none.
+type Timing struct {
+	// OvershootMean is the mean lateness added to every tick period,
+	// 0 ≤ OvershootMean ≤ 1 s; 0 is none, whatever OvershootSD.
+	OvershootMean time.Duration
+	// OvershootSD is its standard deviation, 0 ≤ OvershootSD ≤ 1 s and at
+	// most 10 × OvershootMean; 0 makes every overshoot OvershootMean.
+	OvershootSD time.Duration
+	// StartSpread is the width of the start offset's range,
+	// 0 ≤ StartSpread ≤ 10^7 s.
+	StartSpread time.Duration
+}
+
+// IsZero reports whether t is the zero Timing.
+func (t Timing) IsZero() bool { return t == Timing{} }
+
+// Timed reports whether t changes a machine's tick times: a positive
+// overshoot mean or start spread.
+func (t Timing) Timed() bool { return t.OvershootMean > 0 || t.StartSpread > 0 }
+
+// check returns the first value of t out of range, as a message.
+func (t Timing) check() error {
+	switch {
+	case t.OvershootMean < 0 || t.OvershootMean > maxOvershoot:
+		return fmt.Errorf("overshoot mean %s is not in [0, 1s]", FormatDuration(t.OvershootMean))
+	case t.OvershootSD < 0 || t.OvershootSD > maxOvershoot:
+		return fmt.Errorf("overshoot sd %s is not in [0, 1s]", FormatDuration(t.OvershootSD))
+	case t.OvershootMean > 0 && t.OvershootSD > sim.MaxOvershootCV*t.OvershootMean:
+		return fmt.Errorf("overshoot sd %s is more than %d times its mean %s", FormatDuration(t.OvershootSD), sim.MaxOvershootCV, FormatDuration(t.OvershootMean))
+	case t.StartSpread < 0 || t.StartSpread > maxDuration:
+		return fmt.Errorf("start_spread %s is not in [0, 10^7 s]", FormatDuration(t.StartSpread))
+	}
+	return nil
+}
+
+const maxOvershoot = time.Duration(sim.MaxOvershoot)
+
+// SetTiming gives s the timing model t, at scenario level and on every
+// machine (replacing their own).
+func (s *Scenario) SetTiming(t Timing) {
+	s.Timing = t
+	for i := range s.Machines {
+		s.Machines[i].Timing = t
+	}
+}
+
+// Timed reports whether any machine of s has a timing model (Timing.Timed).
+func (s *Scenario) Timed() bool {
+	for _, m := range s.Machines {
+		if m.Timing.Timed() {
+			return true
+		}
+	}
+	return false
 }
 
 // Error is a problem with a scenario file, at a line (0 when unknown).
@@ -110,7 +196,11 @@ func (s *Scenario) Config(seed uint64) sim.Config {
 		Jitter:   int64(s.Jitter),
 	}
 	for _, m := range s.Machines {
-		cfg.Machines = append(cfg.Machines, sim.MachineConfig{Rate: m.Rate, Start: int64(m.Start)})
+		cfg.Machines = append(cfg.Machines, sim.MachineConfig{
+			Rate: m.Rate, Start: int64(m.Start),
+			Overshoot:   sim.Overshoot{Mean: int64(m.Timing.OvershootMean), SD: int64(m.Timing.OvershootSD)},
+			StartSpread: int64(m.Timing.StartSpread),
+		})
 	}
 	return cfg
 }
@@ -124,6 +214,65 @@ func (s *Scenario) Rates() []float64 {
 	return r
 }
 
+// EffectiveRates returns each machine's mean tick rate with its timing
+// model, in ticks per second: 1/(1/rate + OvershootMean), the float64
+// nearest to Machine.EffectiveRate. Without an overshoot it is the rate
+// itself, so that for a scenario without timing it equals Rates. The
+// predictors take these rates.
+func (s *Scenario) EffectiveRates() []float64 {
+	r := make([]float64, len(s.Machines))
+	for i, m := range s.Machines {
+		r[i] = m.EffectiveRate().Float64()
+	}
+	return r
+}
+
+// EffectiveRate returns the machine's mean tick rate with its timing
+// model: the reciprocal of the mean period 1/rate + OvershootMean, which
+// is rate·10^9 / (10^9 + rate·mean_ns) exactly when that fraction is a
+// valid sim.Rate, and the rate rounded to 9 decimals otherwise (a
+// relative error below 10^-9 for rates of 1 tick/s and more). Without an
+// overshoot it is Rate.
+func (m Machine) EffectiveRate() sim.Rate {
+	if m.Timing.OvershootMean <= 0 {
+		return m.Rate
+	}
+	r, ok := new(big.Rat).SetString(m.Rate.String())
+	if !ok {
+		return m.Rate // not reached: Rate.String reads back
+	}
+	// 1/(1/r + mean/1e9) = r / (1 + r·mean/1e9)
+	d := new(big.Rat).Mul(r, big.NewRat(int64(m.Timing.OvershootMean), 1e9))
+	d.Add(d, big.NewRat(1, 1))
+	eff := new(big.Rat).Quo(r, d)
+	if e, err := sim.ParseRate(eff.RatString()); err == nil {
+		return e
+	}
+	if e, err := sim.ParseRate(eff.FloatString(9)); err == nil {
+		return e
+	}
+	return m.Rate
+}
+
+// Effective returns the scenario that the predictors put in the place of
+// s: s itself when no machine has a timing model, otherwise a copy of s
+// without timing in which every machine ticks at its EffectiveRate from
+// Start + StartSpread/2 (the mean start offset, rounded down to the ns).
+// It has the mean tick rates and mean start times of s, not its jittered
+// tick times.
+func (s *Scenario) Effective() *Scenario {
+	if !s.Timed() {
+		return s
+	}
+	e := *s
+	e.Timing = Timing{}
+	e.Machines = make([]Machine, len(s.Machines))
+	for i, m := range s.Machines {
+		e.Machines[i] = Machine{Rate: m.EffectiveRate(), Start: m.Start + m.Timing.StartSpread/2}
+	}
+	return &e
+}
+
 // Check validates the parts of s that a caller may have changed after
 // loading (a --duration or --seed override): it returns the first problem,
 // without a line.
@@ -131,12 +280,31 @@ func (s *Scenario) Check() error {
 	if s.Duration <= 0 || s.Duration > maxDuration {
 		return fmt.Errorf("duration %s is not in (0, 10^7 s]", FormatDuration(s.Duration))
 	}
+	if err := s.Timing.check(); err != nil {
+		return fmt.Errorf("timing: %v", err)
+	}
 	for i, m := range s.Machines {
-		if m.Start >= s.Duration {
-			return fmt.Errorf("machine %d starts at %s, not before the end of the run (%s)", i, FormatDuration(m.Start), FormatDuration(s.Duration))
+		if err := m.Timing.check(); err != nil {
+			return fmt.Errorf("machine %d: timing: %v", i, err)
+		}
+		if msg := lateStart(i, m, s.Duration); msg != "" {
+			return errors.New(msg)
 		}
 	}
 	return nil
+}
+
+// lateStart returns the problem with machine i's start in a run of d, or
+// "": its first tick, at Start plus an offset below StartSpread, must come
+// before the end of the run.
+func lateStart(i int, m Machine, d time.Duration) string {
+	switch {
+	case m.Timing.StartSpread > 0 && m.Start+m.Timing.StartSpread > d:
+		return fmt.Sprintf("machine %d may start as late as start %s + start_spread %s, past the end of the run (%s); start + start_spread must be at most the duration", i, FormatDuration(m.Start), FormatDuration(m.Timing.StartSpread), FormatDuration(d))
+	case m.Start >= d:
+		return fmt.Sprintf("machine %d starts at %s, not before the end of the run (%s)", i, FormatDuration(m.Start), FormatDuration(d))
+	}
+	return ""
 }
 
 const maxDuration = time.Duration(sim.MaxDuration)
@@ -181,6 +349,9 @@ type parser struct {
 	opt  Options
 	// errs are the problems found so far.
 	errs []*Error
+	// timings are the machines' own timing blocks, by machine, resolved
+	// against the scenario's at the end of the mapping.
+	timings []timingFields
 }
 
 func (p *parser) errf(line int, format string, args ...any) error {
@@ -311,7 +482,7 @@ func (p *parser) parse(data []byte) (*Scenario, error) {
 
 // topKeys are the keys of a scenario file, in the order the messages list
 // them.
-var topKeys = []string{"name", "description", "seed", "duration", "die", "latency", "jitter", "machines"}
+var topKeys = []string{"name", "description", "seed", "duration", "die", "latency", "jitter", "timing", "machines"}
 
 // required are the keys a scenario file must have, with what to say when
 // one is missing.
@@ -332,6 +503,8 @@ func (p *parser) mapping(root *yaml.Node) *Scenario {
 	// Whether duration and die are present and valid, for the checks
 	// across keys.
 	durationOK, dieOK := false, false
+	// Whether the scenario's timing block, if any, is valid.
+	timingOK := true
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		if k.Kind != yaml.ScalarNode {
@@ -384,6 +557,10 @@ func (p *parser) mapping(root *yaml.Node) *Scenario {
 			} else if err == nil && s.Jitter > maxDuration {
 				err = p.errf(v.Line, "jitter %s is above 10^7 s", v.Value)
 			}
+		case "timing":
+			tf := p.timingBlock("", v, true)
+			tf.apply(&s.Timing)
+			timingOK = tf.ok
 		case "machines":
 			machinesNode = v
 			s.Machines = p.machines(v)
@@ -429,14 +606,152 @@ func (p *parser) mapping(root *yaml.Node) *Scenario {
 	case dieOK && s.Die < n:
 		p.add(p.errf(dieNode.Line, "die has %d faces, fewer than the %d machines (faces 1..N-1 send to one peer, face N to all)", s.Die, n))
 	}
+	// Each machine's timing: the scenario's, with its own block's fields.
+	for i := range s.Machines {
+		m := &s.Machines[i]
+		m.Timing = s.Timing
+		if i >= len(p.timings) || p.timings[i].line == 0 {
+			continue
+		}
+		tf := p.timings[i]
+		tf.apply(&m.Timing)
+		// The sd bound across the two blocks, when this machine's block
+		// gives a part of the overshoot and the scenario's is valid.
+		if tf.ok && timingOK && (tf.hasMean || tf.hasSD) {
+			if err := m.Timing.check(); err != nil {
+				p.add(p.errf(tf.line, "machine %d: timing: %v", i, err))
+			}
+		}
+	}
 	if durationOK && n > 0 {
 		for i, m := range s.Machines {
-			if m.Start >= s.Duration {
-				p.add(p.errf(machinesNode.Content[i].Line, "machine %d starts at %s, not before the end of the run (%s)", i, FormatDuration(m.Start), FormatDuration(s.Duration)))
+			if msg := lateStart(i, m, s.Duration); msg != "" {
+				p.add(p.errf(machinesNode.Content[i].Line, "%s", msg))
 			}
 		}
 	}
 	return s
+}
+
+// timingFields are the values a timing block gives, each with whether the
+// block gives it.
+type timingFields struct {
+	line                      int // line of the block (0: no block)
+	mean, sd, spread          time.Duration
+	hasMean, hasSD, hasSpread bool
+	ok                        bool // every value given is valid
+}
+
+// apply puts the fields the block gives into t.
+func (f timingFields) apply(t *Timing) {
+	if f.hasMean {
+		t.OvershootMean = f.mean
+	}
+	if f.hasSD {
+		t.OvershootSD = f.sd
+	}
+	if f.hasSpread {
+		t.StartSpread = f.spread
+	}
+}
+
+var (
+	timingKeys    = []string{"overshoot", "start_spread"}
+	overshootKeys = []string{"mean", "sd"}
+)
+
+// timingBlock reads a timing block, adding every problem to p.errs; where
+// prefixes its messages ("" or "machine 1: "). The scenario's block
+// (top) must give the overshoot's mean when it gives an overshoot, and its
+// values must be valid together; a machine's block may give any part,
+// checked with the scenario's values once both are read.
+func (p *parser) timingBlock(where string, v *yaml.Node, top bool) timingFields {
+	f := timingFields{line: v.Line, ok: true}
+	bad := func(err error) {
+		p.add(err)
+		f.ok = false
+	}
+	if v.Kind != yaml.MappingNode {
+		bad(p.errf(v.Line, "%stiming must be a mapping (overshoot: {mean: 400us, sd: 120us}, start_spread: 60ms), found %s", where, kindName(v)))
+		return f
+	}
+	seen := map[string]int{}
+	for j := 0; j+1 < len(v.Content); j += 2 {
+		k, val := v.Content[j], v.Content[j+1]
+		if _, dup := seen[k.Value]; dup {
+			bad(p.errf(k.Line, "%stiming: %s appears twice", where, k.Value))
+			continue
+		}
+		seen[k.Value] = k.Line
+		switch k.Value {
+		case "overshoot":
+			p.overshoot(where, k, val, top, &f)
+		case "start_spread":
+			d, err := p.duration(&yaml.Node{Value: where + "timing: start_spread"}, val)
+			if err == nil && (d < 0 || d > maxDuration) {
+				err = p.errf(val.Line, "%stiming: start_spread %s is not in [0, 10^7 s]", where, val.Value)
+			}
+			if err != nil {
+				bad(err)
+				continue
+			}
+			f.spread, f.hasSpread = d, true
+		default:
+			near := nearestAbsent(k.Value, timingKeys, seen)
+			bad(p.errf(k.Line, "%stiming: unknown key %s (known: %s)%s", where, quote.Quote(k.Value), strings.Join(timingKeys, ", "), didYouMean(near)))
+		}
+	}
+	if top && f.ok {
+		var t Timing
+		f.apply(&t)
+		if err := t.check(); err != nil {
+			bad(p.errf(v.Line, "timing: %v", err))
+		}
+	}
+	return f
+}
+
+// overshoot reads the overshoot mapping of a timing block into f.
+func (p *parser) overshoot(where string, k, v *yaml.Node, top bool, f *timingFields) {
+	bad := func(err error) {
+		p.add(err)
+		f.ok = false
+	}
+	if v.Kind != yaml.MappingNode {
+		bad(p.errf(v.Line, "%stiming: overshoot must be a mapping ({mean: 400us, sd: 120us}), found %s", where, kindName(v)))
+		return
+	}
+	seen := map[string]int{}
+	for j := 0; j+1 < len(v.Content); j += 2 {
+		ok, ov := v.Content[j], v.Content[j+1]
+		if _, dup := seen[ok.Value]; dup {
+			bad(p.errf(ok.Line, "%stiming: overshoot: %s appears twice", where, ok.Value))
+			continue
+		}
+		seen[ok.Value] = ok.Line
+		switch ok.Value {
+		case "mean", "sd":
+			d, err := p.duration(&yaml.Node{Value: where + "timing: overshoot " + ok.Value}, ov)
+			if err == nil && (d < 0 || d > maxOvershoot) {
+				err = p.errf(ov.Line, "%stiming: overshoot %s %s is not in [0, 1s]", where, ok.Value, ov.Value)
+			}
+			if err != nil {
+				bad(err)
+				continue
+			}
+			if ok.Value == "mean" {
+				f.mean, f.hasMean = d, true
+			} else {
+				f.sd, f.hasSD = d, true
+			}
+		default:
+			near := nearestAbsent(ok.Value, overshootKeys, seen)
+			bad(p.errf(ok.Line, "%stiming: overshoot: unknown key %s (known: %s)%s", where, quote.Quote(ok.Value), strings.Join(overshootKeys, ", "), didYouMean(near)))
+		}
+	}
+	if _, ok := seen["mean"]; top && !ok {
+		bad(p.errf(v.Line, "timing: overshoot needs a mean (e.g. overshoot: {mean: 400us, sd: 120us})"))
+	}
 }
 
 // nearestAbsent returns the key of keys nearest to name (see
@@ -572,13 +887,14 @@ func (p *parser) machines(v *yaml.Node) []Machine {
 		return nil
 	}
 	ms := make([]Machine, 0, len(v.Content))
+	p.timings = make([]timingFields, len(v.Content))
 	for i, item := range v.Content {
 		ms = append(ms, p.machine(i, item))
 	}
 	return ms
 }
 
-var machineKeys = []string{"rate", "start"}
+var machineKeys = []string{"rate", "start", "timing"}
 
 // machine reads machine i of the list, adding every problem to p.errs.
 func (p *parser) machine(i int, item *yaml.Node) Machine {
@@ -613,6 +929,8 @@ func (p *parser) machine(i int, item *yaml.Node) Machine {
 				continue
 			}
 			m.Start = d
+		case "timing":
+			p.timings[i] = p.timingBlock(fmt.Sprintf("machine %d: ", i), mv, false)
 		default:
 			unknown = append(unknown, mk)
 		}
@@ -681,12 +999,18 @@ func Marshal(s *Scenario) []byte {
 	add("die", str(strconv.Itoa(s.Die)))
 	add("latency", str(FormatDuration(s.Latency)))
 	add("jitter", str(FormatDuration(s.Jitter)))
+	if !s.Timing.IsZero() {
+		add("timing", marshalTiming(s.Timing, Timing{}, true))
+	}
 	ms := &yaml.Node{Kind: yaml.SequenceNode}
 	for _, m := range s.Machines {
 		mn := &yaml.Node{Kind: yaml.MappingNode}
 		mn.Content = append(mn.Content, key("rate"), str(m.Rate.String()))
 		if m.Start != 0 {
 			mn.Content = append(mn.Content, key("start"), str(FormatDuration(m.Start)))
+		}
+		if m.Timing != s.Timing {
+			mn.Content = append(mn.Content, key("timing"), marshalTiming(m.Timing, s.Timing, false))
 		}
 		ms.Content = append(ms.Content, mn)
 	}
@@ -699,4 +1023,27 @@ func Marshal(s *Scenario) []byte {
 	}
 	enc.Close()
 	return buf.Bytes()
+}
+
+// marshalTiming writes the timing block of t: at scenario level (top) the
+// overshoot with both mean and sd when either is set, and the start spread
+// when set; for a machine, only the fields in which t differs from the
+// scenario's timing base.
+func marshalTiming(t, base Timing, top bool) *yaml.Node {
+	str := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: v} }
+	n := &yaml.Node{Kind: yaml.MappingNode}
+	ov := &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle}
+	if top && (t.OvershootMean != 0 || t.OvershootSD != 0) || !top && t.OvershootMean != base.OvershootMean {
+		ov.Content = append(ov.Content, str("mean"), str(FormatDuration(t.OvershootMean)))
+	}
+	if top && (t.OvershootMean != 0 || t.OvershootSD != 0) || !top && t.OvershootSD != base.OvershootSD {
+		ov.Content = append(ov.Content, str("sd"), str(FormatDuration(t.OvershootSD)))
+	}
+	if len(ov.Content) > 0 {
+		n.Content = append(n.Content, str("overshoot"), ov)
+	}
+	if top && t.StartSpread != 0 || !top && t.StartSpread != base.StartSpread {
+		n.Content = append(n.Content, str("start_spread"), str(FormatDuration(t.StartSpread)))
+	}
+	return n
 }

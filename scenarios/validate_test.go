@@ -40,7 +40,7 @@ var parseErrorCases = []struct {
 	{"missing rate", head + "  - rate: 6\n  - start: 1s\n", 5, "machine 1 has no rate"},
 	{"rate null", head + "  - rate:\n  - rate: 1\n", 4, "rate has no value"},
 	{"rate a list", head + "  - rate: [6]\n  - rate: 1\n", 4, "rate must be a single value, found a list"},
-	{"unknown machine key", head + "  - rate: 6\n    speed: 2\n  - rate: 1\n", 5, `machine 0: unknown key "speed" (known: rate, start)`},
+	{"unknown machine key", head + "  - rate: 6\n    speed: 2\n  - rate: 1\n", 5, `machine 0: unknown key "speed" (known: rate, start, timing)`},
 	{"duplicate machine key", head + "  - rate: 6\n  - rate: 1\n    rate: 2\n", 6, "machine 1: rate appears twice"},
 
 	// Die.
@@ -124,7 +124,7 @@ var parseErrorCases = []struct {
 	{"unknown anchor alias on line 2 of a value", "duration: 60s\ndie: &d 3\nlatency: *d\nmachines:\n" + twoMachines, 3, "latency must be a single value, found an alias"},
 
 	// Keys.
-	{"unknown top-level key", head + twoMachines + "speed: 2\n", 6, `unknown key "speed" (known: name, description, seed, duration, die, latency, jitter, machines)`},
+	{"unknown top-level key", head + twoMachines + "speed: 2\n", 6, `unknown key "speed" (known: name, description, seed, duration, die, latency, jitter, timing, machines)`},
 	{"misspelt key", "duration: 60s\ndice: 3\nmachines:\n" + twoMachines, 2, `unknown key "dice"`},
 	{"key in another case", "Duration: 60s\ndie: 3\nmachines:\n" + twoMachines, 1, `unknown key "Duration"`},
 	{"duplicate key", "duration: 60s\ndie: 3\ndie: 4\nmachines:\n" + twoMachines, 3, "die appears twice (first at line 2)"},
