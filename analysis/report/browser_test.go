@@ -83,11 +83,13 @@ func TestReportInBrowser(t *testing.T) {
 	}
 	start := time.Now() // timing-ok: logged, never asserted
 
-	// A quick reproduce: every built-in, 2 seeds of 30 s, no real sockets.
+	// A quick reproduce: every built-in, 2 seeds of 30 s, the grids' cells
+	// 2 seeds of 5 s, no real sockets.
 	dir := t.TempDir()
 	r, err := experiment.Reproduce(context.Background(), experiment.ReproduceOptions{
 		Dir: dir, Seeds: 2, Duration: 30 * time.Second, NoReal: true, Workers: 1,
-		Command: "desim reproduce --seeds 2 --duration 30s --no-real",
+		GridSeeds: 2, GridDuration: 5 * time.Second,
+		Command: "desim reproduce --seeds 2 --duration 30s --grid-seeds 2 --grid-duration 5s --no-real",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -100,6 +102,11 @@ func TestReportInBrowser(t *testing.T) {
 	figs := map[string][]byte{}
 	for _, s := range r.Scenarios {
 		if figs[s.Figure], err = os.ReadFile(filepath.Join(dir, filepath.FromSlash(s.Figure))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, g := range r.Grids {
+		if figs[g.Figure], err = os.ReadFile(filepath.Join(dir, filepath.FromSlash(g.Figure))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -183,10 +190,12 @@ func TestReportInBrowser(t *testing.T) {
 			if got.BodyScrollWidth > got.InnerWidth || got.DocScrollWidth > got.InnerWidth {
 				t.Errorf("the page scrolls sideways: body %d px, document %d px wide in a window of %d; sticking out: %q", got.BodyScrollWidth, got.DocScrollWidth, got.InnerWidth, got.Overflowing)
 			}
-			if got.Images != len(r.Scenarios) || len(got.Undecoded) > 0 {
-				t.Errorf("%d images (want %d), not decoded: %q", got.Images, len(r.Scenarios), got.Undecoded)
+			if got.Images != len(r.Scenarios)+len(r.Grids) || len(got.Undecoded) > 0 {
+				t.Errorf("%d images (want %d), not decoded: %q", got.Images, len(r.Scenarios)+len(r.Grids), got.Undecoded)
 			}
-			if want := 5 + len(r.Claims) + len(r.Scenarios) + len(r.Validation); got.TOCLinks != want || len(got.Unresolved) > 0 {
+			// Five sections and the phase diagrams', each claim, scenario,
+			// grid and validation.
+			if want := 6 + len(r.Claims) + len(r.Scenarios) + len(r.Grids) + len(r.Validation); got.TOCLinks != want || len(got.Unresolved) > 0 {
 				t.Errorf("%d links in the table of contents (want %d); leading nowhere: %q", got.TOCLinks, want, got.Unresolved)
 			}
 			png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))

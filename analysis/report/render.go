@@ -94,6 +94,37 @@ func (r *Report) Markdown() []byte {
 		}
 		w("\n")
 	}
+	if len(r.Grids) > 0 {
+		w("## Phase diagrams\n\n%s\n\n", gridsIntro)
+	}
+	for _, g := range r.Grids {
+		w("### %s\n\n", mdEscape(g.Name))
+		if g.Description != "" {
+			w("%s\n\n", mdEscape(g.Description))
+		}
+		w("%s.\n\n", gridRuns(g))
+		if g.Figure != "" {
+			w("![%s](%s)\n\n", mdAlt(gridAlt(g)), g.Figure)
+		}
+		w("Figure: `%s`.\n\n", g.Command)
+		w("**Agreement with the theory: %s.**\n\n", g.Agreement.Summary())
+		if g.Agreement.Rule != "" {
+			w("Agreement rule: %s.\n\n", mdEscape(g.Agreement.Rule))
+		}
+		if len(g.Agreement.Misses) == 0 {
+			w("No machine disagrees.\n\n")
+			continue
+		}
+		w("Disagreements:\n\n")
+		for k, m := range g.Agreement.Misses {
+			if k == MaxGridMisses {
+				w("- and %d more (report.json lists them all)\n", len(g.Agreement.Misses)-MaxGridMisses)
+				break
+			}
+			w("- %s; replay: `%s`\n", mdEscape(missText(m)), m.Replay)
+		}
+		w("\n")
+	}
 	w("## Real sockets against the simulator\n\n")
 	if len(r.Validation) == 0 {
 		w("%s\n", mdEscape(r.ValidationNote))
@@ -103,6 +134,54 @@ func (r *Report) Markdown() []byte {
 		w("### %s: %s\n\n`%s`\n\n```\n%s\n```\n\n", mdEscape(v.Scenario), verdict, v.Command, strings.TrimRight(v.Text, "\n"))
 	}
 	return b.Bytes()
+}
+
+// gridsIntro opens the section of the phase diagrams.
+const gridsIntro = "Each built-in grid varies one or two fields of a paper scenario over a plane of cells, and sweeps every cell over the same seeds. " +
+	"A machine's drift verdict there is the drift rule applied to its queue slope over the whole run. " +
+	"The mean-field theory says a machine drifts exactly when its load ρ ≥ 1; the agreement counts the machines whose verdict says the same, " +
+	"leaving out those whose load is so close to 1 that a run of finite length cannot tell a growing queue from a wandering one. " +
+	"Claim 2b is judged over these cells."
+
+// gridRuns says what a grid ran: "264 cells, each swept over seeds 1–200
+// of 300s".
+func gridRuns(g GridReport) string {
+	return fmt.Sprintf("%d cells, each swept over seeds %d–%d of %s", g.Cells, g.Seeds.From, g.Seeds.To, g.Duration)
+}
+
+// missText is a disagreement in words.
+func missText(m GridMiss) string {
+	return fmt.Sprintf("cell %d (%s), machine %d: ρ = %.3f, queue slope %s msg/s: %s", m.Cell, m.Label, m.Machine, m.Load, fmtCI(m.QueueSlope, m.QueueSlopeCI95), m.Class)
+}
+
+// mdAlt escapes a Markdown image's alt text.
+func mdAlt(s string) string {
+	return strings.NewReplacer("[", "\\[", "]", "\\]").Replace(mdEscape(s))
+}
+
+// gridAlt says what a grid's figure shows, for readers who cannot see it:
+// what it plots, where ρ = 1 lies, the paper's experiments in it and the
+// agreement with the theory.
+func gridAlt(g GridReport) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Grid %s: %s.", g.Name, strings.TrimSuffix(g.Plot, "."))
+	for _, s := range g.Boundary {
+		fmt.Fprintf(&b, " %s.", strings.TrimSuffix(s, "."))
+	}
+	var ps []string
+	for _, p := range g.Points {
+		ps = append(ps, fmt.Sprintf("%s (%s)", p.Scenario, p.At))
+	}
+	switch len(ps) {
+	case 0:
+		b.WriteString(" None of the paper's experiments lies in this plane.")
+	case 1:
+		fmt.Fprintf(&b, " The paper's experiment marked in it: %s.", ps[0])
+	default:
+		fmt.Fprintf(&b, " The paper's experiments marked in it: %s.", andList(ps))
+	}
+	fmt.Fprintf(&b, " The drift verdicts agree with ρ ≥ 1 for %s.", g.Agreement.Summary())
+	return b.String()
 }
 
 // The HTML page is made to be read by everyone: a viewport for phones, a
@@ -172,7 +251,20 @@ nav ol{padding-left:1.5rem}
 {{range .Machines}}<tr><th scope="row">{{.ID}}</th><td>{{index $s.Rates .ID}}</td><td>{{f3 .Load}}</td><td>{{ci .ClockSlope .ClockSlopeCI95}}</td><td>{{f3 .PredictedClockSlope}}</td><td>{{ci .QueueSlope .QueueSlopeCI95}}</td><td>{{f3 .PredictedQueueSlope}}</td><td>{{ci .Drift .DriftCI95}}</td><td>{{f3 .MaxQueue}}</td><td>{{yesNo .Class}}</td></tr>
 {{end}}</tbody></table></div>
 {{end}}</section>
-<section id="validation"><h2>Real sockets against the simulator</h2>
+{{if .Grids}}<section id="grids"><h2>Phase diagrams</h2>
+<p>{{.GridsIntro}}</p>
+{{range .Grids}}<h3 id="{{.HTMLID}}">{{.Name}}</h3>{{if .Description}}<p>{{.Description}}</p>{{end}}
+<p>{{.Runs}}.</p>
+{{if .Figure}}<figure><img src="{{.Src}}" alt="{{.Alt}}"{{if .Width}} width="{{.Width}}" height="{{.Height}}"{{end}}>
+<figcaption>Grid {{.Name}}: {{.Plot}}. Made by <code>{{.Command}}</code>.</figcaption></figure>
+{{else}}<p>Made by <code>{{.Command}}</code>.</p>
+{{end}}<p class="verdict {{if .MeetsTarget}}holds{{else}}fails{{end}}">Agreement with the theory: {{.Agreement.Summary}}.</p>
+{{if .Agreement.Rule}}<p>Agreement rule: {{.Agreement.Rule}}.</p>{{end}}
+{{if .Misses}}<p>Disagreements:</p>
+<ul>{{range .Misses}}<li>{{.Text}}; replay: <code>{{.Replay}}</code></li>{{end}}{{if .More}}<li>and {{.More}} more (report.json lists them all)</li>{{end}}</ul>
+{{else}}<p>No machine disagrees.</p>
+{{end}}{{end}}</section>
+{{end}}<section id="validation"><h2>Real sockets against the simulator</h2>
 {{if not .Validation}}<p>{{.R.ValidationNote}}</p>{{end}}
 {{range .Validation}}<h3 id="{{.HTMLID}}">{{.Scenario}}: {{.Verdict}}</h3><p><code>{{.Command}}</code></p><pre>{{.Text}}</pre>{{end}}
 </section>
@@ -205,6 +297,18 @@ type (
 		ValidationTable
 		HTMLID string
 	}
+	htmlGrid struct {
+		GridReport
+		HTMLID, Runs  string
+		Src           template.URL
+		Alt           string
+		Width, Height int
+		Misses        []htmlMiss // the first MaxGridMisses
+		More          int        // the misses not listed
+	}
+	htmlMiss struct {
+		Text, Replay string
+	}
 )
 
 // ids hands out the ids of a page's headings, each unique: a name that is
@@ -231,7 +335,7 @@ func (m ids) id(prefix, name string) string {
 // missing from figures is an error.
 func (r *Report) HTML(figures map[string][]byte) ([]byte, error) {
 	used := ids{}
-	for _, id := range []string{"top", "contents", "main", "overview", "overview-caption", "claims", "caption", "scenarios", "validation"} {
+	for _, id := range []string{"top", "contents", "main", "overview", "overview-caption", "claims", "caption", "scenarios", "grids", "validation"} {
 		used[id] = true
 	}
 	page := struct {
@@ -240,7 +344,9 @@ func (r *Report) HTML(figures map[string][]byte) ([]byte, error) {
 		Claims     []htmlClaim
 		Scenarios  []htmlScenario
 		Validation []htmlValidation
-	}{R: r}
+		Grids      []htmlGrid
+		GridsIntro string
+	}{R: r, GridsIntro: gridsIntro}
 	claims := tocEntry{ID: "claims", Text: "The paper's claims"}
 	for _, c := range r.Claims {
 		hc := htmlClaim{Claim: c, HTMLID: used.id("claim-", c.ID)}
@@ -265,6 +371,30 @@ func (r *Report) HTML(figures map[string][]byte) ([]byte, error) {
 		page.Scenarios = append(page.Scenarios, hs)
 		scens.Sub = append(scens.Sub, tocEntry{ID: hs.HTMLID, Text: s.Name})
 	}
+	grids := tocEntry{ID: "grids", Text: "Phase diagrams"}
+	for _, g := range r.Grids {
+		hg := htmlGrid{GridReport: g, HTMLID: used.id("grid-", g.Name), Runs: gridRuns(g)}
+		if g.Figure != "" {
+			png, ok := figures[g.Figure]
+			if !ok {
+				return nil, fmt.Errorf("report: no image for grid %s's figure %s", g.Name, g.Figure)
+			}
+			hg.Src = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
+			hg.Alt = gridAlt(g)
+			if cfg, err := imgpng.DecodeConfig(bytes.NewReader(png)); err == nil {
+				hg.Width, hg.Height = cfg.Width, cfg.Height
+			}
+		}
+		for k, m := range g.Agreement.Misses {
+			if k == MaxGridMisses {
+				hg.More = len(g.Agreement.Misses) - MaxGridMisses
+				break
+			}
+			hg.Misses = append(hg.Misses, htmlMiss{Text: missText(m), Replay: m.Replay})
+		}
+		page.Grids = append(page.Grids, hg)
+		grids.Sub = append(grids.Sub, tocEntry{ID: hg.HTMLID, Text: g.Name})
+	}
 	val := tocEntry{ID: "validation", Text: "Real sockets against the simulator"}
 	for _, v := range r.Validation {
 		hv := htmlValidation{ValidationTable: v, HTMLID: used.id("validation-", v.Scenario)}
@@ -276,8 +406,11 @@ func (r *Report) HTML(figures map[string][]byte) ([]byte, error) {
 		claims,
 		{ID: "caption", Text: "The B2/B3 caption discrepancy"},
 		scens,
-		val,
 	}
+	if len(r.Grids) > 0 {
+		page.TOC = append(page.TOC, grids)
+	}
+	page.TOC = append(page.TOC, val)
 	var b bytes.Buffer
 	err := htmlPage.Execute(&b, page)
 	return b.Bytes(), err

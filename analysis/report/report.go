@@ -153,11 +153,117 @@ type FamilyInput struct {
 	Probe    []stats.ProbeSummary
 }
 
+// GridInput is one grid of the phase diagrams: a plane of scenarios (its
+// cells, a base scenario with one or two fields varied), every cell swept
+// over the same seeds, as "desim grid" runs it. The experiment layer
+// converts its grid results into it.
+type GridInput struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	// Cells is the number of cells; Seeds the seeds each cell ran; Duration
+	// the virtual time of each run, as written (e.g. "300s").
+	Cells    int             `json:"cells"`
+	Seeds    stats.SeedRange `json:"seeds"`
+	Duration string          `json:"duration"`
+	// Figure is the figure's path relative to the report (e.g.
+	// "figures/grid-slow-machine.png"), "" when none; Command is the
+	// command line that runs the grid again and draws its figure.
+	Figure  string `json:"figure,omitempty"`
+	Command string `json:"command"`
+	// Plot says in words what the figure plots: its kind, metric (with
+	// unit) and axes; Boundary says where each machine's load ρ = 1 lies
+	// in the plane according to the predictor, one sentence per boundary;
+	// Points are the paper's experiments that lie in the plane. With the
+	// agreement they make the figure's alt text.
+	Plot     string      `json:"plot"`
+	Boundary []string    `json:"boundary"`
+	Points   []GridPoint `json:"paper_points"`
+	// Agreement is the agreement of the cells' drift verdicts with the
+	// theory (drifts ⟺ ρ ≥ 1), computed by the experiment layer.
+	Agreement GridAgreement `json:"agreement"`
+	// Cases are every machine slower than its cell's fastest machine, with
+	// Slope SlopeWholeRun: the queue slope of a grid is measured over the
+	// whole run. When the report has grids, claim 2b is judged over them.
+	Cases []FamilyCase `json:"claim2_cases"`
+}
+
+// GridPoint is one of the paper's experiments (a built-in scenario) that
+// lies in a grid's plane.
+type GridPoint struct {
+	Scenario string `json:"scenario"`
+	// At is where it lies, e.g. "machines[2].rate = 1, die = 10".
+	At string `json:"at"`
+}
+
+// GridAgreement is a grid's agreement with the theory: among the machines
+// of every cell whose load ρ lies outside [1 − Band, 1 + Band], those
+// whose drift verdict (the drift rule on the queue slope over the whole
+// run) is "drifts" exactly when ρ ≥ 1. An undetermined verdict is a miss.
+type GridAgreement struct {
+	Rule     string  `json:"rule"`
+	Judged   int     `json:"judged"`   // machines outside the band
+	Agree    int     `json:"agree"`    // of those, the verdicts that agree
+	Excluded int     `json:"excluded"` // machines inside the band, left out
+	Share    float64 `json:"share"`    // Agree / Judged, 0 when none is judged
+	Target   float64 `json:"target"`   // the share the grid should reach, e.g. 0.98
+	Band     float64 `json:"band"`     // the half-width of the band of loads left out, e.g. 0.05
+	// Misses are the disagreements, in cell and machine order.
+	Misses []GridMiss `json:"misses"`
+}
+
+// Meets reports whether the agreement reaches its target.
+func (a GridAgreement) Meets() bool { return a.Judged > 0 && a.Share >= a.Target }
+
+// Summary states the agreement in one line, e.g. "781 of 783 machines
+// (99.7 %), target 98 %: meets the target; 9 within 5 % of ρ = 1 left
+// out".
+func (a GridAgreement) Summary() string {
+	verdict := "below the target"
+	if a.Meets() {
+		verdict = "meets the target"
+	}
+	return fmt.Sprintf("%d of %d machines (%.1f %%), target %s %%: %s; %d within %s %% of ρ = 1 left out",
+		a.Agree, a.Judged, 100*a.Share, pct(a.Target), verdict, a.Excluded, pct(a.Band))
+}
+
+// pct formats a share as a percentage without trailing zeros: 0.98 → "98".
+func pct(x float64) string { return strconv.FormatFloat(100*x, 'f', -1, 64) }
+
+// GridMiss is one machine whose drift verdict disagrees with the theory.
+type GridMiss struct {
+	Cell  int    `json:"cell"`
+	Label string `json:"label"` // the cell's field values, e.g. "machines[2].rate=1 die=20"
+	// Machine is the machine's index in the cell; Load its load ρ.
+	Machine int     `json:"machine"`
+	Load    float64 `json:"load"`
+	// QueueSlope is its mean queue slope over the whole run, in messages
+	// per second, with the half-width of its 95% CI.
+	QueueSlope     float64 `json:"queue_slope"`
+	QueueSlopeCI95 float64 `json:"queue_slope_ci95"`
+	Class          Class   `json:"class"`
+	// Replay is the command that sweeps the cell again.
+	Replay string `json:"replay"`
+}
+
+// GridReport is a grid as the report shows it.
+type GridReport struct {
+	GridInput
+	// MeetsTarget is Agreement.Meets().
+	MeetsTarget bool `json:"meets_target"`
+}
+
+// MaxGridMisses is the most disagreements the report lists per grid
+// (report.json has all of them).
+const MaxGridMisses = 10
+
 // Input is everything the report is built from.
 type Input struct {
 	// Family is claim 2's family of scenarios (see Family); without it
-	// claim 2's general form is inconclusive.
-	Family    []FamilyInput
+	// (and without Grids) claim 2's general form is inconclusive.
+	Family []FamilyInput
+	// Grids are the phase diagrams. When there are any, claim 2b is
+	// judged over their cases instead of the family.
+	Grids     []GridInput
 	Seeds     stats.SeedRange
 	Duration  string // as given, e.g. "300s"
 	Command   string // the command line that made the report
@@ -176,8 +282,11 @@ type Report struct {
 	Scenarios []ScenarioReport `json:"scenarios"`
 	Claims    []Claim          `json:"claims"`
 	Caption   CaptionNote      `json:"caption_discrepancy"`
-	// Family is claim 2's family as judged (see Family).
-	Family     FamilyReport      `json:"claim2_family"`
+	// Family is claim 2's family as judged (see Family), empty when the
+	// report judged claim 2b over its grids.
+	Family FamilyReport `json:"claim2_family"`
+	// Grids are the phase diagrams, when the report has them.
+	Grids      []GridReport      `json:"grids,omitempty"`
 	Validation []ValidationTable `json:"validation,omitempty"`
 	// ValidationNote explains a missing validation section.
 	ValidationNote string `json:"validation_note,omitempty"`
@@ -314,10 +423,21 @@ func Build(in Input) *Report {
 		byName[r.Scenarios[i].Name] = &r.Scenarios[i]
 	}
 	r.Family = familyReport(in.Family)
+	for _, g := range in.Grids {
+		gr := GridReport{GridInput: g, MeetsTarget: g.Agreement.Meets()}
+		// The cases are classified again by the drift rule, from their
+		// slopes: the verdicts are the report's.
+		gr.Cases = slices.Clone(g.Cases)
+		for i := range gr.Cases {
+			c := &gr.Cases[i]
+			c.Class = Classify(stats.Summary{Mean: c.LateQueueSlope, CI95: c.LateQueueSlopeCI95})
+		}
+		r.Grids = append(r.Grids, gr)
+	}
 	r.Claims = []Claim{
 		claimSlowDrifts(byName),
 		claimModestNoDrift(byName),
-		claimGeneralNoDrift(&r.Family),
+		claimGeneralNoDrift(&r.Family, r.Grids),
 		claimLowerP(byName, "as made", [][2]string{{"A2", "B2"}, {"A3", "B3"}}),
 		claimLowerP(byName, "as captioned", [][2]string{{"A2", "B2-captioned"}, {"A3", "B3-captioned"}}),
 		claimQueueBound(r.Scenarios, probed),
@@ -391,19 +511,34 @@ type FamilyReport struct {
 	cited     []string // the files claim 2b cites
 }
 
-// FamilyCase is one slower machine of the family.
+// FamilyCase is one slower machine of the family, or of a grid's cell.
 type FamilyCase struct {
-	Scenario           string   `json:"scenario"`
-	Rates              []string `json:"rates"`
-	Die                int      `json:"die"`
-	Machine            int      `json:"machine"`
-	Ratio              float64  `json:"ratio"` // the fastest rate over its rate
-	Load               float64  `json:"load"`
-	LateQueueSlope     float64  `json:"late_queue_slope"`
-	LateQueueSlopeCI95 float64  `json:"late_queue_slope_ci95"`
-	Class              Class    `json:"class"`
-	Replay             string   `json:"replay"`
+	// Scenario is the family scenario's name, or the cell's (e.g.
+	// "slow-machine.37").
+	Scenario string   `json:"scenario"`
+	Rates    []string `json:"rates"`
+	Die      int      `json:"die"`
+	Machine  int      `json:"machine"`
+	Ratio    float64  `json:"ratio"` // the fastest rate over its rate
+	Load     float64  `json:"load"`
+	// LateQueueSlope is the mean queue slope, in messages per second, with
+	// the half-width of its 95% CI, over the part of each run that Slope
+	// names: the second half (SlopeLate) for the family, the whole run
+	// (SlopeWholeRun) for a grid's cell, which is what grids measure.
+	LateQueueSlope     float64 `json:"late_queue_slope"`
+	LateQueueSlopeCI95 float64 `json:"late_queue_slope_ci95"`
+	Slope              string  `json:"slope"`
+	// Class is the drift rule's verdict on that slope.
+	Class Class `json:"class"`
+	// Replay is the command that runs the case's scenario again.
+	Replay string `json:"replay"`
 }
+
+// The parts of a run a FamilyCase's queue slope is measured over.
+const (
+	SlopeLate     = "late"
+	SlopeWholeRun = "whole run"
+)
 
 // familyReport classifies the family's slower machines.
 func familyReport(in []FamilyInput) FamilyReport {
@@ -424,7 +559,7 @@ func familyReport(in []FamilyInput) FamilyReport {
 			path := "claim2/" + s.Name + ".yaml"
 			f.Machines = append(f.Machines, FamilyCase{
 				Scenario: s.Name, Rates: names, Die: s.Die, Machine: i, Ratio: fastest / rates[i], Load: p[i].Load,
-				LateQueueSlope: pr.LateQueueSlope.Mean, LateQueueSlopeCI95: pr.LateQueueSlope.CI95,
+				LateQueueSlope: pr.LateQueueSlope.Mean, LateQueueSlopeCI95: pr.LateQueueSlope.CI95, Slope: SlopeLate,
 				Class:  Classify(pr.LateQueueSlope),
 				Replay: fmt.Sprintf("desim sweep %s --seeds %d --duration %s", path, FamilySeeds, scenarios.FormatDuration(FamilyDuration)),
 			})
@@ -435,26 +570,52 @@ func familyReport(in []FamilyInput) FamilyReport {
 }
 
 // Files returns the files the report refers to beside itself, by path
-// relative to it: the scenarios of claim 2's counter-examples, which its
-// replay commands run. Write them next to the report.
+// relative to it: the scenarios of claim 2's counter-examples from the
+// family, which its replay commands run (a grid's counter-examples are
+// replayed from the built-in grid, with no file). Write them next to the
+// report.
 func (r *Report) Files() map[string][]byte {
 	out := map[string][]byte{}
 	for _, path := range r.Family.cited {
-		out[path] = r.Family.files[path]
+		if data, ok := r.Family.files[path]; ok {
+			out[path] = data
+		}
 	}
 	return out
 }
 
-// claimGeneralNoDrift: claim 2 as a general rule, over the family; it
-// records in f the scenario files its counter-examples cite.
-func claimGeneralNoDrift(f *FamilyReport) Claim {
+// MaxCounterExamples is the most counter-examples claim 2b lists over
+// grids, one per rate ratio (the family has fewer ratios than that).
+const MaxCounterExamples = 10
+
+// claimGeneralNoDrift: claim 2 as a general rule, over the grids' cases
+// when there are grids, else over the family; it records in f the
+// scenario files the family's counter-examples cite.
+func claimGeneralNoDrift(f *FamilyReport, grids []GridReport) Claim {
 	c := Claim{
 		Claim: "A machine less than an order of magnitude slower does not drift, as a general rule.",
 		Judged: fmt.Sprintf("every machine slower than the fastest, but less than 10 times slower, in desim's own family of %d three-machine scenarios (the fastest at 6 c/s, one or two others at 6/k c/s for k = 1 to 10, dice of 3 to 20 faces), each run for seeds 1–%d of %s",
 			f.Scenarios, f.Seeds, f.Duration),
 		Rule: fmt.Sprintf("fails if any machine less than %g times slower drifts (by the drift rule); holds if every one is steady; inconclusive otherwise", OrderOfMagnitude),
 	}
-	if len(f.Machines) == 0 {
+	cases, where := f.Machines, "the family's"
+	if len(grids) > 0 {
+		var gs []string
+		cases, where = nil, "the grids'"
+		for _, g := range grids {
+			gs = append(gs, fmt.Sprintf("%s (%d cells, seeds %d–%d of %s)", g.Name, g.Cells, g.Seeds.From, g.Seeds.To, g.Duration))
+			cases = append(cases, g.Cases...)
+		}
+		c.Judged = fmt.Sprintf("every machine slower than its cell's fastest, but less than 10 times slower, in the cells of the built-in grids %s (see Phase diagrams); a grid measures the queue slope over the whole run, which the drift rule judges here",
+			andList(gs))
+		c.Rule = fmt.Sprintf("fails if any machine less than %g times slower drifts (by the drift rule on its queue slope over the whole run); holds if every one is steady; inconclusive otherwise", OrderOfMagnitude)
+		if len(cases) == 0 {
+			c.Verdict = Inconclusive
+			c.Evidence = []string{"the grids have no machine slower than its cell's fastest"}
+			return c
+		}
+	}
+	if len(cases) == 0 {
 		c.Verdict = Inconclusive
 		c.Evidence = []string{"the family was not run (Input.Family)"}
 		return c
@@ -463,7 +624,7 @@ func claimGeneralNoDrift(f *FamilyReport) Claim {
 	count := map[Class]int{}
 	var loadMiss, ratioMiss int
 	classified := 0
-	for _, m := range f.Machines {
+	for _, m := range cases {
 		if m.Ratio >= OrderOfMagnitude {
 			continue
 		}
@@ -472,7 +633,7 @@ func claimGeneralNoDrift(f *FamilyReport) Claim {
 			counter = append(counter, m)
 		}
 	}
-	for _, m := range f.Machines {
+	for _, m := range cases {
 		if m.Class == Undetermined {
 			continue
 		}
@@ -505,25 +666,36 @@ func claimGeneralNoDrift(f *FamilyReport) Claim {
 		return b.Die - a.Die
 	})
 	seen := map[float64]bool{}
+	listed, more := 0, 0
 	for _, m := range counter {
 		if seen[m.Ratio] {
 			continue
 		}
 		seen[m.Ratio] = true
-		f.cited = append(f.cited, "claim2/"+m.Scenario+".yaml")
-		c.Evidence = append(c.Evidence, fmt.Sprintf("counter-example: rates %s c/s, die %d: machine %d, %s times slower, drifts (late queue slope %s msg/s, load ρ = %.2f); replay: %s",
-			strings.Join(m.Rates, ", "), m.Die, m.Machine, strconv.FormatFloat(m.Ratio, 'g', 4, 64), fmtCI(m.LateQueueSlope, m.LateQueueSlopeCI95), m.Load, m.Replay))
+		if len(grids) > 0 && listed == MaxCounterExamples {
+			more++
+			continue
+		}
+		listed++
+		if path := "claim2/" + m.Scenario + ".yaml"; f.files[path] != nil {
+			f.cited = append(f.cited, path)
+		}
+		c.Evidence = append(c.Evidence, counterExample(m))
+	}
+	if more > 0 {
+		c.Evidence = append(c.Evidence, fmt.Sprintf("and counter-examples at %d more rate ratios, up to %s (report.json lists every case of every grid)",
+			more, strconv.FormatFloat(slices.MaxFunc(counter, func(a, b FamilyCase) int { return cmpFloat(a.Ratio, b.Ratio) }).Ratio, 'g', 4, 64)))
 	}
 	c.Evidence = append(c.Evidence,
-		fmt.Sprintf("what decides is the load ρ, not the rate ratio: over the family's %d slower machines that the drift rule classifies, 'drifts ⟺ ρ > 1' misclassifies %d, 'drifts ⟺ at least %g times slower' %d",
-			classified, loadMiss, SlowRatio, ratioMiss),
+		fmt.Sprintf("what decides is the load ρ, not the rate ratio: over %s %d slower machines that the drift rule classifies, 'drifts ⟺ ρ > 1' misclassifies %d, 'drifts ⟺ at least %g times slower' %d",
+			where, classified, loadMiss, SlowRatio, ratioMiss),
 		"a slower machine drifts when the messages sent to it arrive faster than it ticks (ρ > 1): how much slower it is matters only through that, with the die (fewer faces, more sends) and the other machines' rates")
 	// The steady machine most times slower, against the drifting one
 	// closest to equal rates.
 	var slowSteady *FamilyCase
-	for i, m := range f.Machines {
+	for i, m := range cases {
 		if m.Class == Steady && m.Ratio < OrderOfMagnitude && m.Load < analysis.ApproxLow && (slowSteady == nil || m.Ratio > slowSteady.Ratio) {
-			slowSteady = &f.Machines[i]
+			slowSteady = &cases[i]
 		}
 	}
 	if slowSteady != nil && len(counter) > 0 {
@@ -532,6 +704,16 @@ func claimGeneralNoDrift(f *FamilyReport) Claim {
 			strings.Join(counter[0].Rates, ", "), counter[0].Die, strconv.FormatFloat(counter[0].Ratio, 'g', 4, 64), counter[0].Load))
 	}
 	return c
+}
+
+// counterExample is claim 2b's line of evidence for a drifting case.
+func counterExample(m FamilyCase) string {
+	if m.Slope == SlopeWholeRun {
+		return fmt.Sprintf("counter-example: %s, rates %s c/s, die %d: machine %d, %s times slower, drifts (queue slope over the whole run %s msg/s, load ρ = %.2f); replay: %s",
+			m.Scenario, strings.Join(m.Rates, ", "), m.Die, m.Machine, strconv.FormatFloat(m.Ratio, 'g', 4, 64), fmtCI(m.LateQueueSlope, m.LateQueueSlopeCI95), m.Load, m.Replay)
+	}
+	return fmt.Sprintf("counter-example: rates %s c/s, die %d: machine %d, %s times slower, drifts (late queue slope %s msg/s, load ρ = %.2f); replay: %s",
+		strings.Join(m.Rates, ", "), m.Die, m.Machine, strconv.FormatFloat(m.Ratio, 'g', 4, 64), fmtCI(m.LateQueueSlope, m.LateQueueSlopeCI95), m.Load, m.Replay)
 }
 
 func cmpFloat(a, b float64) int {
