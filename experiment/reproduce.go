@@ -45,14 +45,26 @@ type ReproduceOptions struct {
 	Progress func(runs int)
 	// Command is the command line that made the report, quoted in it.
 	Command string
+	// GridSeeds is the number of seeds (1..GridSeeds) every cell of the
+	// built-in grids runs, 0 or at least 2; GridDuration the virtual time
+	// of each of their runs. 0 keeps each grid's own (200 seeds of 300 s),
+	// for which their agreement target is stated.
+	GridSeeds    uint64
+	GridDuration time.Duration
+	// Family runs claim 2's fixed family (report.Family) instead of the
+	// built-in grids: the report then has no phase diagrams and judges
+	// claim 2b over the family.
+	Family bool
 }
 
 // Reproduce regenerates the paper's evidence and tells what holds: for
 // every built-in scenario (with seed 1 and o.Duration) it draws the figure
 // of seed 1, sweeps seeds 1..o.Seeds beside the mean-field prediction,
-// validates the simulator against real sockets on ReproduceValidate
-// (unless o.NoReal), and writes the report (see package report) into
-// o.Dir, all files or none.
+// runs every built-in grid (see ReproduceGrids) and draws its figure into
+// figures/grid-<name>.png (or, with o.Family, runs claim 2's family
+// instead), validates the simulator against real sockets on
+// ReproduceValidate (unless o.NoReal), and writes the report (see package
+// report) into o.Dir, all files or none.
 func Reproduce(ctx context.Context, o ReproduceOptions) (*report.Report, error) {
 	if o.Seeds < 2 {
 		return nil, Inputf("%d seeds: need at least 2 for confidence intervals", o.Seeds)
@@ -63,6 +75,13 @@ func Reproduce(ctx context.Context, o ReproduceOptions) (*report.Report, error) 
 	say := func(format string, args ...any) {
 		if o.Status != nil {
 			fmt.Fprintf(o.Status, format, args...)
+		}
+	}
+	var grids []*Grid
+	if !o.Family {
+		var err error
+		if grids, err = ReproduceGrids(o); err != nil {
+			return nil, err
 		}
 	}
 	var scs []*scenarios.Scenario
@@ -121,13 +140,43 @@ func Reproduce(ctx context.Context, o ReproduceOptions) (*report.Report, error) 
 		}
 		in.Scenarios[i].Probe = probe
 	}
-	say("desim reproduce: claim 2's family, %d scenarios of %d seeds\n", len(report.Family()), report.FamilySeeds)
-	for _, s := range report.Family() {
-		probe, err := RunProbe(ctx, s, stats.SeedRange{From: 1, To: report.FamilySeeds}, report.QueueBound, o.Workers)
+	for _, g := range grids {
+		say("desim reproduce: grid %s, %d cells of %d seeds\n", g.Name, g.NumCells(), g.Seeds.Count())
+		st, err := NewGridState(g, nil)
 		if err != nil {
 			return nil, err
 		}
-		in.Family = append(in.Family, report.FamilyInput{Scenario: s, Probe: probe})
+		if _, err := st.Run(ctx, SweepOptions{Workers: o.Workers, Progress: o.Progress}); err != nil {
+			return nil, err
+		}
+		res, err := GridResultOf(st)
+		if err != nil {
+			return nil, err
+		}
+		png, err := RenderGridFigure(res, "png")
+		if err != nil {
+			return nil, fmt.Errorf("grid %s: %w", g.Name, err)
+		}
+		rel := "figures/grid-" + g.Name + ".png"
+		figures[rel] = png
+		if err := set.Write(filepath.Join(o.Dir, filepath.FromSlash(rel)), png); err != nil {
+			return nil, err
+		}
+		gi, err := gridReportInput(res, rel, o.GridDuration == 0 || o.GridDuration == gridDefaultDuration(g.Name))
+		if err != nil {
+			return nil, err
+		}
+		in.Grids = append(in.Grids, gi)
+	}
+	if o.Family {
+		say("desim reproduce: claim 2's family, %d scenarios of %d seeds\n", len(report.Family()), report.FamilySeeds)
+		for _, s := range report.Family() {
+			probe, err := RunProbe(ctx, s, stats.SeedRange{From: 1, To: report.FamilySeeds}, report.QueueBound, o.Workers)
+			if err != nil {
+				return nil, err
+			}
+			in.Family = append(in.Family, report.FamilyInput{Scenario: s, Probe: probe})
+		}
 	}
 
 	if o.NoReal {

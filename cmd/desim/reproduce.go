@@ -6,17 +6,17 @@ import (
 	"math"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"desim/analysis/report"
 	"desim/experiment"
 	"desim/internal/progress"
-	"desim/scenarios"
 )
 
 func newReproduceCmd(e *env) *cobra.Command {
-	var dur string
+	var dur, gridDur string
 	var quiet bool
 	o := experiment.ReproduceOptions{Dir: filepath.Join("out", "reproduce"), Seeds: 1000}
 	c := e.command("reproduce", "regenerate the paper's experiments and check its claims in one report",
@@ -29,12 +29,27 @@ func newReproduceCmd(e *env) *cobra.Command {
 			if o.Duration = ov.Duration; o.Workers < 0 {
 				return usagef("--workers %d: need at least 1 (or 0 for one per CPU)", o.Workers)
 			}
+			if gridDur != "" {
+				if o.GridDuration, err = time.ParseDuration(gridDur); err != nil || o.GridDuration <= 0 {
+					return usagef("--grid-duration %q is not a positive duration (Go syntax: 60s, 10m, 1h)", gridDur)
+				}
+			}
+			runs, err := experiment.ReproduceRuns(o)
+			if err != nil {
+				return err
+			}
 			if !o.NoReal {
 				if o.Launcher, err = experiment.SelfLauncher(); err != nil {
 					return err
 				}
 			}
 			o.Command = fmt.Sprintf("desim reproduce --seeds %d --duration %s", o.Seeds, dur)
+			if o.GridSeeds > 0 {
+				o.Command += fmt.Sprintf(" --grid-seeds %d", o.GridSeeds)
+			}
+			if gridDur != "" {
+				o.Command += " --grid-duration " + gridDur
+			}
 			if o.NoReal {
 				o.Command += " --no-real"
 			}
@@ -43,7 +58,7 @@ func newReproduceCmd(e *env) *cobra.Command {
 			}
 			ctx, stop := signalContext()
 			defer stop()
-			progress, finish := progress.New(e.stderr, "sweep", int(min(o.Seeds, math.MaxInt32/16))*len(scenarios.Names()), quiet)
+			progress, finish := progress.New(e.stderr, "sweep", int(min(runs, math.MaxInt32)), quiet)
 			o.Progress = progress
 			r, err := experiment.Reproduce(ctx, o)
 			finish()
@@ -73,6 +88,8 @@ func newReproduceCmd(e *env) *cobra.Command {
 	f.StringVar(&o.Dir, "out", o.Dir, "output directory")
 	f.Uint64Var(&o.Seeds, "seeds", 1000, "seeds per scenario (1..N)")
 	f.StringVar(&dur, "duration", "300s", "virtual time of every run (Go duration syntax)")
+	f.Uint64Var(&o.GridSeeds, "grid-seeds", 0, "seeds per cell of the built-in grids (1..N; default: each grid's own, 200)")
+	f.StringVar(&gridDur, "grid-duration", "", "virtual time of each grid run (default: each grid's own, 300s)")
 	f.BoolVar(&o.NoReal, "no-real", false, "skip the real-socket validation")
 	f.IntVar(&o.Workers, "workers", 0, "goroutines running seeds in parallel (default: one per CPU)")
 	f.BoolVar(&quiet, "quiet", false, "no progress display, print only where the report is")

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"desim/analysis/report"
+	"desim/experiment"
 	"desim/scenarios"
 )
 
@@ -17,13 +18,17 @@ import (
 // numbers in the Markdown.
 func TestReproduce(t *testing.T) {
 	dir := t.TempDir()
-	r := mustRun(t, "reproduce", "--seeds", "20", "--duration", "60s", "--no-real", "--quiet", "--out", dir)
+	r := mustRun(t, "reproduce", "--seeds", "20", "--duration", "60s", "--grid-seeds", "3", "--grid-duration", "5s", "--no-real", "--quiet", "--out", dir)
 	for _, id := range []string{"1 ", "2a", "2b", "3a", "3b", "4 "} {
 		if !strings.Contains(r.stdout, "claim "+id) {
 			t.Errorf("stdout lacks claim %s:\n%s", id, r.stdout)
 		}
 	}
-	for _, n := range scenarios.Names() {
+	figs := scenarios.Names()
+	for _, g := range experiment.GridNames() {
+		figs = append(figs, "grid-"+g)
+	}
+	for _, n := range figs {
 		png, err := os.ReadFile(filepath.Join(dir, "figures", n+".png"))
 		if err != nil || len(png) < 1000 || string(png[1:4]) != "PNG" {
 			t.Errorf("figures/%s.png: %d bytes, %v", n, len(png), err)
@@ -48,7 +53,17 @@ func TestReproduce(t *testing.T) {
 	if len(rep.Scenarios) != len(scenarios.Names()) || len(rep.Claims) != 6 {
 		t.Fatalf("report.json: %d scenarios, %d claims", len(rep.Scenarios), len(rep.Claims))
 	}
-	for _, want := range []string{"## Overview", "## The paper's claims", "## The B2/B3 caption discrepancy", "## Scenarios", "## Real sockets against the simulator", "--no-real"} {
+	if len(rep.Grids) != len(experiment.GridNames()) {
+		t.Fatalf("report.json: %d grids, want %d", len(rep.Grids), len(experiment.GridNames()))
+	}
+	for _, g := range rep.Grids {
+		if !strings.Contains(string(md), "### "+g.Name+"\n") || !strings.Contains(string(md), "](figures/grid-"+g.Name+".png)") ||
+			!strings.Contains(string(md), "`desim grid "+g.Name+" --seeds 3 --duration 5s --plot grid-"+g.Name+".png`") {
+			t.Errorf("REPORT.md lacks the section of grid %s, its figure or its command", g.Name)
+		}
+	}
+	for _, want := range []string{"## Overview", "## The paper's claims", "## The B2/B3 caption discrepancy", "## Scenarios", "## Phase diagrams", "## Real sockets against the simulator",
+		"--grid-seeds 3 --grid-duration 5s --no-real"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("REPORT.md lacks %q", want)
 		}
@@ -126,6 +141,8 @@ func TestReproduceBadFlags(t *testing.T) {
 		{[]string{"reproduce", "--duration", "0s"}, `--duration "0s" is not a positive duration`},
 		{[]string{"reproduce", "--duration", "abc"}, `--duration "abc"`},
 		{[]string{"reproduce", "--workers", "-1"}, "--workers -1: need at least 1 (or 0 for one per CPU)"},
+		{[]string{"reproduce", "--grid-seeds", "1"}, "1 grid seeds: need at least 2"},
+		{[]string{"reproduce", "--grid-duration", "0s"}, `--grid-duration "0s" is not a positive duration`},
 		{[]string{"reproduce", "--no-rael"}, "unknown flag: --no-rael"},
 	} {
 		r := desim(c.args...)
