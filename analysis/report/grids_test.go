@@ -26,9 +26,9 @@ func gridInput(cases ...FamilyCase) GridInput {
 	g := GridInput{
 		Name: "g1", Description: "Two 6 c/s machines and a slower one.", Cells: 4, Seeds: stats.SeedRange{From: 1, To: 50}, Duration: "300s",
 		Figure: "figures/grid-g1.png", Command: "desim grid g1 --seeds 50 --duration 300s --plot grid-g1.png",
-		Plot:     "a map of the mean queue_slope of machine 2 (messages/s) over 4 cells",
-		Boundary: []string{"ρ = 1 for machine 2 at machines[2].rate ≈ 4.8 c/s with die = 3, ≈ 1.09 c/s with die = 20"},
-		Points:   []GridPoint{{Scenario: "A3", At: "machines[2].rate = 1, die = 10"}, {Scenario: "B3", At: "machines[2].rate = 5, die = 4"}},
+		Plot:      "a map of the mean queue_slope of machine 2 (messages/s) over 4 cells",
+		Boundary:  []string{"ρ = 1 for machine 2 at machines[2].rate ≈ 4.8 c/s with die = 3, ≈ 1.09 c/s with die = 20"},
+		Points:    []GridPoint{{Scenario: "A3", At: "machines[2].rate = 1, die = 10"}, {Scenario: "B3", At: "machines[2].rate = 5, die = 4"}},
 		Agreement: GridAgreement{Rule: "drifts exactly when ρ ≥ 1", Judged: 783, Agree: 781, Excluded: 9, Share: 781.0 / 783, Target: 0.98, Band: 0.05},
 		Cases:     cases,
 	}
