@@ -586,6 +586,11 @@ func (p *gridParser) values(what string, n *yaml.Node, f field, fieldOK bool) (_
 		var out []Value
 		for _, item := range n.Content {
 			if r, ok := num("values", item); ok {
+				if len(out) > 0 && r.Cmp(out[len(out)-1].X) <= 0 {
+					p.add(item.Line, "%svalues: %s is not above the value before it, %s (list an axis' values in increasing order, each once)",
+						what, quote.Quote(item.Value), quote.Quote(out[len(out)-1].Text))
+					return nil, false
+				}
 				out = append(out, Value{Text: item.Value, X: r})
 			}
 		}
@@ -655,6 +660,10 @@ func (p *gridParser) values(what string, n *yaml.Node, f field, fieldOK bool) (_
 		count, err := strconv.Atoi(cs)
 		if err != nil || count < 2 || count > MaxAxisValues {
 			p.add(cnt[1].Line, "%scount %s: want a whole number from 2 to %d", what, quote.Cut(cs), MaxAxisValues)
+			return nil, false
+		}
+		if a.Cmp(b) >= 0 {
+			p.add(from[1].Line, "%sfrom %s is not below to %s", what, from[1].Value, to[1].Value)
 			return nil, false
 		}
 		if scale == "linear" {

@@ -170,19 +170,19 @@ func writeGridTable(w io.Writer, res *GridResult) error {
 	for _, v := range res.Axes[0].Values {
 		width = max(width, len(v))
 	}
-	fmt.Fprintf(&b, "%-*s", width, rowHead)
+	line := fmt.Sprintf("%-*s", width, rowHead)
 	if len(res.Axes) == 2 {
 		for _, v := range res.Axes[1].Values {
-			fmt.Fprintf(&b, " %6s", v)
+			line += fmt.Sprintf(" %5s ", v)
 		}
 	}
-	b.WriteString("\n")
+	b.WriteString(strings.TrimRight(line, " ") + "\n")
 	miss := map[[2]int]bool{}
 	for _, m := range res.Agreement.Misses {
 		miss[[2]int{m.Cell, m.Machine}] = true
 	}
 	for r, v := range res.Axes[0].Values {
-		fmt.Fprintf(&b, "%-*s", width, v)
+		line := fmt.Sprintf("%-*s", width, v)
 		for k := range cols {
 			c := r*cols + k
 			val, at := res.ShownValue(c)
@@ -195,9 +195,9 @@ func writeGridTable(w io.Writer, res *GridResult) error {
 			case res.Cells[c].Drift[at] == report.Undetermined:
 				mark = "?"
 			}
-			fmt.Fprintf(&b, " %5s%s", cellText(val), mark)
+			line += fmt.Sprintf(" %5s%s", cellText(val), mark)
 		}
-		b.WriteString("\n")
+		b.WriteString(strings.TrimRight(line, " ") + "\n")
 	}
 	b.WriteString("\n")
 	writeAgreement(&b, res.Agreement)

@@ -143,7 +143,7 @@ func GridResultOf(st *SweepState) (*GridResult, error) {
 			}
 			res.Agreement.Misses = append(res.Agreement.Misses, GridMiss{
 				Cell: c, Label: g.cellLabel(idx), Machine: i, Load: load, QueueSlope: m.Metrics[qs], Class: cl,
-				Replay: shell.Join([]string{"desim", "grid", g.ref(), "--cell", fmt.Sprint(c)}) + " | " +
+				Replay: shell.Join([]string{"desim", "grid", g.ref(), "--duration", scenarios.FormatDuration(g.Base.Duration), "--cell", fmt.Sprint(c)}) + " | " +
 					shell.Join([]string{"desim", "sweep", "-", "--seeds", fmt.Sprintf("%d-%d", st.Seeds.From, st.Seeds.To)}),
 			})
 		}

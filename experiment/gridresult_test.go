@@ -15,6 +15,7 @@ import (
 	"desim/analysis/report"
 	"desim/analysis/stats"
 	"desim/internal/golden"
+	"desim/scenarios"
 )
 
 // agreeGrid is a grid of A3 with machine 2's rate over values at die 10
@@ -66,7 +67,7 @@ func checkAgreement(t *testing.T, g *Grid, res *GridResult) {
 			}
 			misses = append(misses, GridMiss{Cell: c, Machine: i, Load: loads[i], Class: cell.Drift[i], QueueSlope: qs,
 				Label:  fmt.Sprintf("machines[2].rate=%s die=%s", cell.Values[0], cell.Values[1]),
-				Replay: fmt.Sprintf("desim grid %s --cell %d | desim sweep - --seeds %d-%d", g.ref(), c, res.Seeds.From, res.Seeds.To)})
+				Replay: fmt.Sprintf("desim grid %s --duration %s --cell %d | desim sweep - --seeds %d-%d", g.ref(), scenarios.FormatDuration(g.Base.Duration), c, res.Seeds.From, res.Seeds.To)})
 		}
 	}
 	a := res.Agreement
@@ -130,7 +131,7 @@ func TestGridAgreement(t *testing.T) {
 				t.Errorf("agreement %+v, want misses and a share below 1", a)
 			}
 			for _, m := range a.Misses {
-				if !strings.HasPrefix(m.Replay, fmt.Sprintf("desim grid agree --cell %d | desim sweep - --seeds 1-3", m.Cell)) {
+				if !strings.HasPrefix(m.Replay, fmt.Sprintf("desim grid agree --duration 2s --cell %d | desim sweep - --seeds 1-3", m.Cell)) {
 					t.Errorf("miss in cell %d: replay %q", m.Cell, m.Replay)
 				}
 			}
