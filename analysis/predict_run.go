@@ -106,8 +106,16 @@ const MaxEvolveOps = 1 << 28
 //
 // Near ρ = 1 (Expected.Approximate) the mean-field queue is too short:
 // it misses the bunching of arrivals.
+//
+// A scenario with a timing model (scenarios.Timing) is approximated by
+// s.Effective(): every machine ticking regularly at its effective rate
+// 1/(1/rate + mean overshoot) from its mean start, start + start_spread/2.
+// This keeps the mean tick rates, hence the loads and the long-run slopes,
+// but not the randomness of the tick times; Expected.Rate is then the
+// effective rate, and drift is taken against the fastest effective rate
+// (the fastest clock's long-run slope).
 func PredictRun(s *scenarios.Scenario) *RunPrediction {
-	m := newHModel(s)
+	m := newHModel(s.Effective())
 	m.evolve(MaxEvolveOps, math.MaxInt64)
 	return m.result()
 }

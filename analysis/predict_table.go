@@ -86,16 +86,27 @@ func WritePrediction(w io.Writer, name string, die int, rates []string, ms []Mac
 // long-run model's table (WritePrediction), or with finite the expected
 // metrics over a run of s.Duration (WriteRunPrediction); with asJSON the
 // same as JSON.
+//
+// A machine with a timing model is predicted at its effective rate
+// 1/(1/rate + mean overshoot) (scenarios.Scenario.EffectiveRates), which
+// the table shows beside its rate.
 func WritePredict(w io.Writer, s *scenarios.Scenario, finite, asJSON bool) error {
 	rates := make([]string, len(s.Machines))
+	eff := s.EffectiveRates()
 	for i, m := range s.Machines {
 		rates[i] = m.Rate.String()
+		if m.Timing.OvershootMean > 0 {
+			rates[i] += " (eff. " + strconv.FormatFloat(eff[i], 'g', 6, 64) + ")"
+		}
 	}
 	if !asJSON {
+		if s.Timed() {
+			fmt.Fprintln(w, "timing model: predicted at the effective rates 1/(1/rate + mean overshoot), each machine started at start + start_spread/2")
+		}
 		if finite {
 			WriteRunPrediction(w, s.Name, s.Die, rates, PredictRun(s))
 		} else {
-			WritePrediction(w, s.Name, s.Die, rates, Predict(s.Rates(), s.Die))
+			WritePrediction(w, s.Name, s.Die, rates, Predict(eff, s.Die))
 		}
 		return nil
 	}
@@ -103,7 +114,7 @@ func WritePredict(w io.Writer, s *scenarios.Scenario, finite, asJSON bool) error
 		Scenario string              `json:"scenario"`
 		Die      int                 `json:"die"`
 		Machines []MachinePrediction `json:"machines"`
-	}{s.Name, s.Die, Predict(s.Rates(), s.Die)}
+	}{s.Name, s.Die, Predict(eff, s.Die)}
 	if finite {
 		v = struct {
 			Scenario string `json:"scenario"`

@@ -18,9 +18,10 @@ import (
 //     on.
 //   - the window drift: the slope of the logical clock against time over
 //     the ticks before the queue first reaches the bound (the whole run if
-//     it never does), minus the largest rate of the run — how fast the
-//     clock falls behind the fastest clock while its queue is still
-//     small. A run whose window holds fewer than 3 ticks at distinct
+//     it never does), minus the largest rate of the run (the largest
+//     effective rate, 1/(1/rate + mean overshoot), with a timing model:
+//     the fastest clock's long-run slope) — how fast the clock falls
+//     behind the fastest clock while its queue is still small. A run whose window holds fewer than 3 ticks at distinct
 //     times gives none.
 //
 // A Probe is a sim.Sink for one run at a time: hand it a run's records,
@@ -92,7 +93,7 @@ type probeRun struct {
 // queue reaches bound messages.
 func NewProbe(s *scenarios.Scenario, bound int64) *Probe {
 	p := &Probe{half: int64(s.Duration) / 2, bound: bound, cur: make([]probeRun, len(s.Machines)), machines: make([]MachineProbe, len(s.Machines))}
-	for _, r := range s.Rates() {
+	for _, r := range s.EffectiveRates() { // the rates, without a timing model
 		p.fastest = max(p.fastest, r)
 	}
 	return p
