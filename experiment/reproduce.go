@@ -162,7 +162,7 @@ func Reproduce(ctx context.Context, o ReproduceOptions) (*report.Report, error) 
 		if err := set.Write(filepath.Join(o.Dir, filepath.FromSlash(rel)), png); err != nil {
 			return nil, err
 		}
-		gi, err := gridReportInput(res, rel, o.GridDuration == 0 || o.GridDuration == gridDefaultDuration(g.Name))
+		gi, err := gridReportInput(res, rel)
 		if err != nil {
 			return nil, err
 		}

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"desim/analysis"
 	"desim/analysis/report"
@@ -61,10 +60,8 @@ func ReproduceRuns(o ReproduceOptions) (int64, error) {
 }
 
 // gridReportInput converts a built-in grid's result into the report's
-// input: figure is the figure's path relative to the report; ownDuration
-// tells whether the grid ran for its file's duration (the replay commands
-// then need no --duration).
-func gridReportInput(res *GridResult, figure string, ownDuration bool) (report.GridInput, error) {
+// input: figure is the figure's path relative to the report.
+func gridReportInput(res *GridResult, figure string) (report.GridInput, error) {
 	g := res.grid
 	dur := scenarios.FormatDuration(g.Base.Duration)
 	seeds := strconv.FormatUint(res.Seeds.To, 10)
@@ -90,12 +87,9 @@ func gridReportInput(res *GridResult, figure string, ownDuration bool) (report.G
 		}
 		in.Points = append(in.Points, report.GridPoint{Scenario: p.name, At: strings.Join(at, ", ")})
 	}
+	// The command that sweeps cell c again, as GridResultOf's misses have it.
 	replay := func(c int) string {
-		grid := []string{"desim", "grid", g.ref()}
-		if !ownDuration {
-			grid = append(grid, "--duration", dur)
-		}
-		return shell.Join(append(grid, "--cell", strconv.Itoa(c))) + " | " +
+		return shell.Join([]string{"desim", "grid", g.ref(), "--duration", dur, "--cell", strconv.Itoa(c)}) + " | " +
 			shell.Join([]string{"desim", "sweep", "-", "--seeds", fmt.Sprintf("%d-%d", res.Seeds.From, res.Seeds.To)})
 	}
 	a := res.Agreement
@@ -103,7 +97,7 @@ func gridReportInput(res *GridResult, figure string, ownDuration bool) (report.G
 		Target: a.Target, Band: AgreementBand, Misses: []report.GridMiss{}}
 	for _, m := range a.Misses {
 		in.Agreement.Misses = append(in.Agreement.Misses, report.GridMiss{Cell: m.Cell, Label: m.Label, Machine: m.Machine, Load: m.Load,
-			QueueSlope: m.QueueSlope.Mean, QueueSlopeCI95: m.QueueSlope.CI95, Class: m.Class, Replay: replay(m.Cell)})
+			QueueSlope: m.QueueSlope.Mean, QueueSlopeCI95: m.QueueSlope.CI95, Class: m.Class, Replay: m.Replay})
 	}
 	// Claim 2b's cases: every machine slower than its cell's fastest.
 	qs := analysis.QueueSlope.Index()
@@ -283,14 +277,4 @@ func gridBoundaryText(g *Grid) []string {
 		s = append(s, fmt.Sprintf("ρ = 1 for %s %s", machineList(p.machines), p.text))
 	}
 	return s
-}
-
-// gridDefaultDuration returns the duration of the built-in grid name's
-// file, 0 if it does not load.
-func gridDefaultDuration(name string) time.Duration {
-	g, err := LoadGrid(name, GridOverrides{})
-	if err != nil {
-		return 0
-	}
-	return g.Base.Duration
 }
