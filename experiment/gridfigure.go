@@ -129,12 +129,12 @@ func span(lo, hi float64, n int, log bool) []float64 {
 }
 
 // loadsAt returns the mean-field loads of g's base with each axis' field
-// set to x[k] (a real number of faces for the die).
-func loadsAt(g *Grid, x []float64) []float64 {
+// set to x[k] (a real number of faces for the die); fields are the axes'
+// fields, parsed once (axisFields) for the many samples of a boundary.
+func loadsAt(g *Grid, fields []field, x []float64) []float64 {
 	rates := g.Base.Rates()
 	faces := float64(g.Base.Die)
-	for k, a := range g.Axes {
-		f, _ := parseField(a.Field)
+	for k, f := range fields {
 		switch f.name {
 		case "die":
 			faces = x[k]
@@ -145,6 +145,15 @@ func loadsAt(g *Grid, x []float64) []float64 {
 		}
 	}
 	return analysis.Loads(rates, faces)
+}
+
+// axisFields returns the parsed field of each of g's axes.
+func axisFields(g *Grid) []field {
+	out := make([]field, len(g.Axes))
+	for k, a := range g.Axes {
+		out[k], _ = parseField(a.Field)
+	}
+	return out
 }
 
 // boundaries samples each machine's load on a fine grid over the map's
@@ -170,9 +179,10 @@ func boundaries(g *Grid, m *figure.GridMap) []figure.Boundary {
 			loads[i][j] = make([]float64, len(xs))
 		}
 	}
+	fields := axisFields(g)
 	for j, y := range ys {
 		for k, x := range xs {
-			for i, l := range loadsAt(g, []float64{x, y}) {
+			for i, l := range loadsAt(g, fields, []float64{x, y}) {
 				loads[i][j][k] = l
 			}
 		}

@@ -3,8 +3,6 @@ package experiment
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -59,100 +57,81 @@ func TestValidateOnBusyHost(t *testing.T) {
 	}
 }
 
-// TestReproduceGrids runs Reproduce with few seeds and short runs, and
-// checks that the report has every built-in grid's section, figure and
-// agreement, the agreement as a fresh run of the grid computes it, and
-// that claim 2b is judged over the grids' cells.
-func TestReproduceGrids(t *testing.T) {
-	dir := t.TempDir()
-	o := ReproduceOptions{Dir: dir, Seeds: 3, Duration: 5 * time.Second, NoReal: true, GridSeeds: 3, GridDuration: 5 * time.Second,
-		Command: "desim reproduce --seeds 3 --duration 5s --grid-seeds 3 --grid-duration 5s --no-real"}
-	var status strings.Builder
-	o.Status = &status
-	r, err := Reproduce(context.Background(), o)
+// TestGridReportInput: a grid's result becomes the report's input with
+// its agreement as computed, claim 2b's cases (every machine slower than
+// its cell's fastest, slope over the whole run, each with the command that
+// replays its cell), the command that draws it, and what its figure shows.
+// (cmd/desim's TestReproduce checks the built-in grids in a whole report.)
+func TestGridReportInput(t *testing.T) {
+	g, err := ParseGrid("tiny.yaml", []byte(`name: tiny
+description: A3's slow machine at three rates and two dice
+base: A3
+vary:
+  - field: machines[2].rate
+    values: [1, 3, 6]
+  - field: die
+    values: [4, 10]
+seeds: 3
+duration: 5s
+show: {metric: queue_slope, machine: 2}
+`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	md, err := os.ReadFile(filepath.Join(dir, "REPORT.md"))
+	res, err := RunGrid(context.Background(), g, SweepOptions{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Grids) != len(GridNames()) {
-		t.Fatalf("%d grids in the report, want %d", len(r.Grids), len(GridNames()))
+	in, err := gridReportInput(res, "figures/grid-tiny.png")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if r.Family.Scenarios != 0 {
-		t.Errorf("the family ran (%d scenarios) beside the grids", r.Family.Scenarios)
+	a := res.Agreement
+	if in.Name != "tiny" || in.Cells != 6 || in.Seeds != (stats.SeedRange{From: 1, To: 3}) || in.Duration != "5s" || in.Figure != "figures/grid-tiny.png" ||
+		in.Command != "desim grid tiny --seeds 3 --duration 5s --plot grid-tiny.png" {
+		t.Errorf("grid input %+v", in)
 	}
-	var judged []string
-	for k, name := range GridNames() {
-		rg := r.Grids[k]
-		if rg.Name != name {
-			t.Fatalf("grid %d is %s, want %s", k, rg.Name, name)
-		}
-		png, err := os.ReadFile(filepath.Join(dir, "figures", "grid-"+name+".png"))
-		if err != nil || len(png) < 1000 || string(png[1:4]) != "PNG" || rg.Figure != "figures/grid-"+name+".png" {
-			t.Errorf("grid %s: figure %s, %d bytes, %v", name, rg.Figure, len(png), err)
-		}
-		for _, want := range []string{"### " + name + "\n", "](figures/grid-" + name + ".png)", "**Agreement with the theory: " + rg.Agreement.Summary() + ".**",
-			fmt.Sprintf("desim reproduce: grid %s, %d cells of 3 seeds\n", name, rg.Cells)} {
-			if !strings.Contains(string(md)+status.String(), want) {
-				t.Errorf("grid %s: neither REPORT.md nor the status lines have %q", name, want)
-			}
-		}
-		// The agreement is the grid's own, as a fresh run computes it.
-		g, err := LoadGrid(name, GridOverrides{Seeds: stats.SeedRange{From: 1, To: 3}, Duration: 5 * time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := RunGrid(context.Background(), g, SweepOptions{Workers: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, ra := res.Agreement, rg.Agreement
-		if ra.Judged != a.Judged || ra.Agree != a.Agree || ra.Excluded != a.Excluded || ra.Share != a.Share || len(ra.Misses) != len(a.Misses) || ra.Target != AgreementTarget {
-			t.Errorf("grid %s: the report's agreement %d/%d (%d left out, %d misses) is not the grid's %d/%d (%d, %d)",
-				name, ra.Agree, ra.Judged, ra.Excluded, len(ra.Misses), a.Agree, a.Judged, a.Excluded, len(a.Misses))
-		}
-		machines, slower := 0, 0
-		for c := range g.NumCells() {
-			sc, err := g.Cell(c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			machines += len(sc.Machines)
-			fastest := slices.Max(sc.Rates())
-			for _, rate := range sc.Rates() {
-				if rate < fastest {
-					slower++
-				}
-			}
-		}
-		if ra.Judged+ra.Excluded != machines || ra.Judged-ra.Agree != len(ra.Misses) || ra.Share != float64(ra.Agree)/float64(ra.Judged) {
-			t.Errorf("grid %s: %d judged + %d left out of %d machines, %d agree, %d misses, share %g", name, ra.Judged, ra.Excluded, machines, ra.Agree, len(ra.Misses), ra.Share)
-		}
-		if len(rg.Cases) != slower || rg.Cells != g.NumCells() {
-			t.Errorf("grid %s: %d cases of %d cells, want %d of %d", name, len(rg.Cases), rg.Cells, slower, g.NumCells())
-		}
-		for _, c := range rg.Cases {
-			if c.Slope != report.SlopeWholeRun || !strings.HasPrefix(c.Replay, "desim grid "+name+" --duration 5s --cell ") || !strings.HasSuffix(c.Replay, " | desim sweep - --seeds 1-3") {
-				t.Errorf("grid %s: case %s: slope %q, replay %q", name, c.Scenario, c.Slope, c.Replay)
-				break
-			}
-		}
-		if len(rg.Boundary) == 0 || !strings.Contains(rg.Boundary[0], "ρ = 1 for machine") || len(rg.Points) == 0 {
-			t.Errorf("grid %s: boundary %q, paper points %v", name, rg.Boundary, rg.Points)
-		}
-		judged = append(judged, fmt.Sprintf("%s (%d cells, seeds 1–3 of 5s)", name, g.NumCells()))
+	ra := in.Agreement
+	if ra.Judged != a.Judged || ra.Agree != a.Agree || ra.Excluded != a.Excluded || ra.Share != a.Share || ra.Target != AgreementTarget || ra.Band != AgreementBand ||
+		ra.Rule != a.Rule || len(ra.Misses) != len(a.Misses) || ra.Judged+ra.Excluded != 18 {
+		t.Errorf("agreement %+v, want the result's %+v over 18 machines", ra, a)
 	}
-	for _, c := range r.Claims {
-		if c.ID == "2b" && !strings.Contains(c.Judged, "built-in grids "+judged[0]+", "+judged[1]+" and "+judged[2]) {
-			t.Errorf("claim 2b judged on %q, want the grids %q", c.Judged, judged)
+	for k, m := range ra.Misses {
+		if m.Replay != a.Misses[k].Replay || m.Cell != a.Misses[k].Cell || m.QueueSlope != a.Misses[k].QueueSlope.Mean {
+			t.Errorf("miss %d: %+v, want %+v", k, m, a.Misses[k])
 		}
 	}
-	if len(r.Files()) != 0 {
-		t.Errorf("files %v beside a report judged over grids", r.Files())
+	// Cells 0-3 have the slow machine at 1 or 3 c/s; cells 4 and 5 have
+	// three equal machines.
+	if len(in.Cases) != 4 {
+		t.Fatalf("%d cases, want 4: %+v", len(in.Cases), in.Cases)
 	}
-	// The progress counts the grids' runs.
+	qs := analysis.QueueSlope.Index()
+	for c, fc := range in.Cases {
+		m := res.Cells[c].Output.Machines[2].Metrics[qs]
+		want := fmt.Sprintf("desim grid tiny --duration 5s --cell %d | desim sweep - --seeds 1-3", c)
+		if fc.Scenario != fmt.Sprintf("tiny.%d", c) || fc.Machine != 2 || fc.Slope != report.SlopeWholeRun || fc.Replay != want ||
+			fc.LateQueueSlope != m.Mean || fc.LateQueueSlopeCI95 != m.CI95 || fc.Class != res.Cells[c].Drift[2] || fc.Load != res.Cells[c].Loads[2] ||
+			fc.Ratio != 6/[]float64{1, 1, 3, 3}[c] || fc.Die != []int{4, 10, 4, 10}[c] {
+			t.Errorf("case %d: %+v", c, fc)
+		}
+	}
+	if want := "the mean queue_slope of machine 2 (messages/s) with its 95 % confidence band and the predicted curve, against machines[2].rate (ticks/s) from 1 to 6 (3 values), one line per die (4, 10)"; in.Plot != want {
+		t.Errorf("plot %q, want %q", in.Plot, want)
+	}
+	var points []string
+	for _, p := range in.Points {
+		points = append(points, p.Scenario+" at "+p.At)
+	}
+	if want := "A1 at machines[2].rate = 6, die = 10; A3 at machines[2].rate = 1, die = 10; B1 at machines[2].rate = 6, die = 4; B3 at machines[2].rate = 5, die = 4; B3-captioned at machines[2].rate = 1, die = 4"; strings.Join(points, "; ") != want {
+		t.Errorf("paper points %q, want %q", strings.Join(points, "; "), want)
+	}
+}
+
+// TestReproduceRuns: the progress of Reproduce counts the grids' runs,
+// and only the scenarios' with the family.
+func TestReproduceRuns(t *testing.T) {
+	o := ReproduceOptions{Seeds: 3, GridSeeds: 3, GridDuration: 5 * time.Second}
 	n, err := ReproduceRuns(o)
 	if err != nil {
 		t.Fatal(err)
@@ -163,7 +142,12 @@ func TestReproduceGrids(t *testing.T) {
 		t.Fatal(err)
 	}
 	if nf != 3*int64(len(scenarios.Names())) || n != nf+3*(264+264+50) {
-		t.Errorf("ReproduceRuns = %d, with the family %d; want %d and %d", n, nf, 3*(11+264+264+50), 3*11)
+		t.Errorf("ReproduceRuns = %d, with the family %d; want %d and %d", n, nf, nf+3*(264+264+50), 3*len(scenarios.Names()))
+	}
+	for _, bad := range []ReproduceOptions{{Seeds: 3, GridSeeds: 1}, {Seeds: 3, GridDuration: -time.Second}} {
+		if _, err := ReproduceRuns(bad); err == nil {
+			t.Errorf("ReproduceRuns(%+v) accepted", bad)
+		}
 	}
 }
 

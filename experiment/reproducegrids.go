@@ -212,24 +212,30 @@ func gridBoundaryText(g *Grid) []string {
 		text     string
 		machines []int
 	}
+	// loads[n][k][i] is machine i's load at xs[k] on the n-th other value.
+	loads := make([][][]float64, len(others))
+	fields := axisFields(g)
+	for n, o := range others {
+		x := make([]float64, len(g.Axes))
+		if o >= 0 {
+			x[short] = g.Axes[short].Values[o].Float()
+		}
+		for _, v := range xs {
+			x[long] = v
+			loads[n] = append(loads[n], loadsAt(g, fields, x))
+		}
+	}
 	var out []phrase
 	for i := range g.Base.Machines {
 		var at []string
 		crosses, above, below, higherLoadBelow := false, false, false, false
-		for _, o := range others {
-			x := make([]float64, len(g.Axes))
-			load := func(v float64) float64 {
-				x[long] = v
-				if o >= 0 {
-					x[short] = g.Axes[short].Values[o].Float()
-				}
-				return loadsAt(g, x)[i] - 1
-			}
+		for n, o := range others {
+			load := func(k int) float64 { return loads[n][k][i] - 1 }
 			var cs []string
-			prev := load(xs[0])
+			prev := load(0)
 			above, below = above || prev >= 0, below || prev < 0
 			for k := 1; k < len(xs); k++ {
-				cur := load(xs[k])
+				cur := load(k)
 				above, below = above || cur >= 0, below || cur < 0
 				if (prev >= 0) != (cur >= 0) {
 					if !crosses {

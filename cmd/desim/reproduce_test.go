@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -56,10 +58,36 @@ func TestReproduce(t *testing.T) {
 	if len(rep.Grids) != len(experiment.GridNames()) {
 		t.Fatalf("report.json: %d grids, want %d", len(rep.Grids), len(experiment.GridNames()))
 	}
-	for _, g := range rep.Grids {
+	var judged []string
+	for k, g := range rep.Grids {
+		if g.Name != experiment.GridNames()[k] {
+			t.Fatalf("grid %d is %s, want %s", k, g.Name, experiment.GridNames()[k])
+		}
 		if !strings.Contains(string(md), "### "+g.Name+"\n") || !strings.Contains(string(md), "](figures/grid-"+g.Name+".png)") ||
-			!strings.Contains(string(md), "`desim grid "+g.Name+" --seeds 3 --duration 5s --plot grid-"+g.Name+".png`") {
-			t.Errorf("REPORT.md lacks the section of grid %s, its figure or its command", g.Name)
+			!strings.Contains(string(md), "`desim grid "+g.Name+" --seeds 3 --duration 5s --plot grid-"+g.Name+".png`") ||
+			!strings.Contains(string(md), "**Agreement with the theory: "+g.Agreement.Summary()+".**") {
+			t.Errorf("REPORT.md lacks the section of grid %s, its figure, its command or its agreement", g.Name)
+		}
+		// The agreement is computed: it covers every machine of every
+		// cell, its misses are the machines whose verdict is not ρ ≥ 1.
+		a := g.Agreement
+		if a.Judged+a.Excluded != 3*g.Cells || a.Judged-a.Agree != len(a.Misses) || a.Share != float64(a.Agree)/float64(a.Judged) || a.Target != 0.98 {
+			t.Errorf("grid %s: %d judged + %d left out of %d machines, %d agree, %d misses, share %g", g.Name, a.Judged, a.Excluded, 3*g.Cells, a.Agree, len(a.Misses), a.Share)
+		}
+		for _, m := range a.Misses {
+			agrees := m.Class != report.Undetermined && (m.Class == report.Drifts) == (m.Load >= 1)
+			if math.Abs(m.Load-1) <= a.Band || agrees || !strings.HasSuffix(m.Replay, " | desim sweep - --seeds 1-3") {
+				t.Errorf("grid %s: miss %+v", g.Name, m)
+			}
+		}
+		if len(g.Cases) == 0 || g.Cases[0].Slope != report.SlopeWholeRun || !strings.HasPrefix(g.Cases[0].Replay, "desim grid "+g.Name+" --duration 5s --cell ") {
+			t.Errorf("grid %s: claim 2b's cases %+v", g.Name, g.Cases)
+		}
+		judged = append(judged, fmt.Sprintf("%s (%d cells, seeds 1–3 of 5s)", g.Name, g.Cells))
+	}
+	for _, c := range rep.Claims {
+		if c.ID == "2b" && !strings.Contains(c.Judged, "built-in grids "+judged[0]+", "+judged[1]+" and "+judged[2]) {
+			t.Errorf("claim 2b judged on %q, want the grids %q", c.Judged, judged)
 		}
 	}
 	for _, want := range []string{"## Overview", "## The paper's claims", "## The B2/B3 caption discrepancy", "## Scenarios", "## Phase diagrams", "## Real sockets against the simulator",
