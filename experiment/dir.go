@@ -374,7 +374,7 @@ func (r *Recorded) Summary() *analysis.Summary {
 // metrics computes the machines' metrics with the given rates.
 func runSummary(s *scenarios.Scenario, name string, span int64, estimated func() []float64, metrics func(rates []float64) []analysis.MachineMetrics) *analysis.Summary {
 	if s != nil {
-		return &analysis.Summary{Scenario: s.Name, Seed: s.Seed, DurationS: s.Duration.Seconds(), Machines: metrics(s.Rates())}
+		return &analysis.Summary{Scenario: s.Name, Seed: s.Seed, DurationS: s.Duration.Seconds(), Machines: metrics(s.EffectiveRates())}
 	}
 	return &analysis.Summary{Scenario: name, DurationS: float64(span) / 1e9, Machines: metrics(estimated())}
 }

@@ -126,7 +126,7 @@ func (f PlotFlags) apply(fig *figure.Figure, s *scenarios.Scenario) error {
 		if s == nil {
 			return Inputf("--theory needs the run's scenario.yaml, to predict from; the run has none")
 		}
-		for i, p := range analysis.Predict(s.Rates(), s.Die) {
+		for i, p := range analysis.Predict(s.EffectiveRates(), s.Die) {
 			if i < len(fig.Series) {
 				fig.Series[i].Theory = &figure.Theory{ClockSlope: p.ClockSlope, QueueSlope: p.QueueSlope}
 			}

@@ -131,8 +131,11 @@ func span(lo, hi float64, n int, log bool) []float64 {
 // loadsAt returns the mean-field loads of g's base with each axis' field
 // set to x[k] (a real number of faces for the die); fields are the axes'
 // fields, parsed once (axisFields) for the many samples of a boundary.
+//
+// Rates are effective rates (scenarios.Machine.EffectiveRate): a machine
+// with a timing model ticks at 1/(1/rate + mean overshoot).
 func loadsAt(g *Grid, fields []field, x []float64) []float64 {
-	rates := g.Base.Rates()
+	rates := g.Base.EffectiveRates()
 	faces := float64(g.Base.Die)
 	for k, f := range fields {
 		switch f.name {
@@ -140,7 +143,7 @@ func loadsAt(g *Grid, fields []field, x []float64) []float64 {
 			faces = x[k]
 		case "rate":
 			for _, i := range f.machines {
-				rates[i] = x[k]
+				rates[i] = 1 / (1/x[k] + g.Base.Machines[i].Timing.OvershootMean.Seconds())
 			}
 		}
 	}

@@ -90,7 +90,7 @@ func (a Agreement) Meets() bool { return a.Judged > 0 && a.Share >= AgreementTar
 // GridLoads returns the mean-field load of each machine of s.
 func GridLoads(s *scenarios.Scenario) []float64 {
 	var out []float64
-	for _, p := range analysis.Predict(s.Rates(), s.Die) {
+	for _, p := range analysis.Predict(s.EffectiveRates(), s.Die) {
 		out = append(out, p.Load)
 	}
 	return out

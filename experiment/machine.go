@@ -240,7 +240,7 @@ func RunStandalone(ctx context.Context, s *scenarios.Scenario, cfg realtime.Conf
 	if err := f.Commit(); err != nil {
 		return nil, err
 	}
-	m := acc.Metrics(s.Rates())[cfg.ID]
+	m := acc.Metrics(s.EffectiveRates())[cfg.ID]
 	m.Drift = 0 // meaningless without the other machines' logs
 	res := &StandaloneResult{Metrics: m, Stats: st, LogPath: path}
 	if st.Completed && st.BrokenLinks > 0 {

@@ -132,7 +132,7 @@ func ValidatePower(ctx context.Context, s *scenarios.Scenario, o ValidateOptions
 // seeds starting at first.
 func power(ctx context.Context, s *scenarios.Scenario, o ValidateOptions, simulated [][]analysis.MachineMetrics, first uint64, trials int, alts []Alternative) ([]PowerRow, error) {
 	k := uint64(o.RealRuns)
-	base := stats.Compare(nil, nil, simulated, s.Rates())
+	base := stats.Compare(nil, nil, simulated, s.EffectiveRates())
 	var rows []PowerRow
 	for _, a := range alts {
 		if len(a.Scenario.Machines) != len(s.Machines) {

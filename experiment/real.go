@@ -375,7 +375,7 @@ func runReal(ctx context.Context, s *scenarios.Scenario, opt RealOptions, logs [
 	if !reachedEnd {
 		sum.DurationS = float64(c.latest) / 1e9
 	}
-	for i, m := range acc.Metrics(s.Rates()) {
+	for i, m := range acc.Metrics(s.EffectiveRates()) {
 		st := c.children[i].stats
 		sum.Machines = append(sum.Machines, RealMachine{MachineMetrics: m, Overruns: st.Overruns, SkippedTicks: st.Skipped, LostMessages: st.Lost, BrokenLinks: st.BrokenLinks})
 	}

@@ -123,7 +123,7 @@ func Reproduce(ctx context.Context, o ReproduceOptions) (*report.Report, error) 
 		in.Scenarios = append(in.Scenarios, report.ScenarioInput{
 			Scenario: s, Figure: rel,
 			FigureCommand: fmt.Sprintf("desim run %s --seed 1 --duration %s --plot", s.Name, dur),
-			Predict:       analysis.Predict(s.Rates(), s.Die),
+			Predict:       analysis.Predict(s.EffectiveRates(), s.Die),
 		})
 	}
 

@@ -72,7 +72,7 @@ func NewSimulator(s *scenarios.Scenario) (*Simulator, error) {
 	return &Simulator{
 		s: s, eng: eng, acc: acc,
 		sinks: sim.Sinks{acc, nil},
-		rates: s.Rates(),
+		rates: s.EffectiveRates(),
 		ms:    make([]analysis.MachineMetrics, n),
 	}, nil
 }

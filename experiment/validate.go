@@ -73,7 +73,7 @@ func Validate(ctx context.Context, s *scenarios.Scenario, o ValidateOptions) (*V
 		Scenario:  s,
 		RealSeeds: stats.SeedRange{From: base, To: base + k - 1},
 		SimSeeds:  stats.SeedRange{From: base + k, To: base + k + n - 1},
-		Result:    &stats.Validation{Seeds: o.Seeds, Fastest: slices.Max(s.Rates()), Speed: FormatSpeed(o.Real.Speed)},
+		Result:    &stats.Validation{Seeds: o.Seeds, Fastest: slices.Max(s.EffectiveRates()), Speed: FormatSpeed(o.Real.Speed)},
 	}
 	var real [][]analysis.MachineMetrics
 	for i := range o.RealRuns {
@@ -117,7 +117,7 @@ func Validate(ctx context.Context, s *scenarios.Scenario, o ValidateOptions) (*V
 	if err != nil {
 		return nil, err
 	}
-	v.Result.Comparisons = stats.Compare(real, twins, simulated, s.Rates())
+	v.Result.Comparisons = stats.Compare(real, twins, simulated, s.EffectiveRates())
 	return v, nil
 }
 

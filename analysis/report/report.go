@@ -545,7 +545,7 @@ func familyReport(in []FamilyInput) FamilyReport {
 	f := FamilyReport{Scenarios: len(in), Seeds: FamilySeeds, Duration: scenarios.FormatDuration(FamilyDuration), files: map[string][]byte{}}
 	for _, fi := range in {
 		s := fi.Scenario
-		rates := s.Rates()
+		rates := s.EffectiveRates()
 		fastest := slices.Max(rates)
 		p := analysis.Predict(rates, s.Die)
 		var names []string
