@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"desim/scenarios"
+	"desim/sim"
 )
 
 // YAML writes e as a scenario file named name, whose comments give each
@@ -17,17 +18,20 @@ import (
 // name becomes "calibrated").
 //
 // The file has the estimated rates; each machine's start, its mean start
-// offset rounded to 1 ms (and at most the duration less 1 ms); a per-machine timing block with the overshoot's
-// mean and sd rounded to 1 µs (a negative mean, possible only within
-// RateSlack, is written as 0, and a zero mean has a zero sd, the
-// gamma by moments needing a positive mean); the die R̂; the duration; the
+// offset rounded to 1 ms (and at most the duration less 1 ms); a
+// per-machine timing block with the overshoot's mean and sd rounded to
+// 1 µs and held to the format's limits (see overshootYAML: a negative
+// mean, possible only within RateSlack, is written as 0 with sd 0, and the
+// sd is at most 10 times the mean, with a comment when a limit changed a
+// value); the die R̂; the duration; the
 // assumed latency and no jitter. The scenario-level start_spread is 0:
 // the starts are given explicitly as this run's offsets, and a spread on
 // top of them would shift them a second time. The spread estimate is in a
 // comment, for a scenario that models the starts' run-to-run variation
 // instead (all starts 0 and that start_spread). When no machine has an
 // overshoot (every mean rounds to 0, as in logs desim simulated without a
-// timing model), the timing blocks are left out.
+// timing model), the timing blocks are left out. Scenario returns the
+// same scenario as a value.
 func (e *Estimate) YAML(name string) []byte {
 	var b bytes.Buffer
 	pf := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
@@ -44,7 +48,7 @@ func (e *Estimate) YAML(name string) []byte {
 	pf("# Intervals below are 99 %%; se is a standard error. Every value of this\n")
 	pf("# file is an estimate from those logs except latency and jitter.\n")
 	pf("name: %q\n", name)
-	pf("description: %s\n", strconv.Quote(fmt.Sprintf("Calibrated from %s of %d machines: rates, per-machine overshoot and start, die and duration estimated from the logs; latency assumed.", plural(len(e.Runs), "recorded run"), n)))
+	pf("description: %s\n", strconv.Quote(e.description()))
 	pf("seed: 1\n")
 
 	pf("# duration: the longest run spans %.3f s from its earliest first tick to\n", maxSpan(e.Runs))
@@ -72,12 +76,7 @@ func (e *Estimate) YAML(name string) []byte {
 	pf("latency: %s\n", scenarios.FormatDuration(e.Latency))
 	pf("jitter: 0s\n")
 
-	timed := false
-	for _, m := range e.Machines {
-		if roundUs(m.Overshoot.Mean) > 0 {
-			timed = true
-		}
-	}
+	timed := e.timed()
 	sp := e.StartSpread
 	spreadNote := func(indent string) {
 		pf("%s# If the starts were uniform in [0, S) instead, S = %s (mean range of\n", indent, ms3(sp.S))
@@ -118,9 +117,13 @@ func (e *Estimate) YAML(name string) []byte {
 		}
 		pf(".\n")
 		pf("  - rate: %s\n", m.Rate)
-		pf("    start: %s\n", scenarios.FormatDuration(min(roundMs(m.Start), e.Duration-time.Millisecond)))
+		pf("    start: %s\n", scenarios.FormatDuration(e.start(m)))
 		if timed {
-			mean, sd := overshootYAML(o)
+			mean, sd, clamped := overshootYAML(o)
+			if clamped {
+				pf("    # overshoot clamped to the scenario format's limits: mean and sd at\n")
+				pf("    # most %s, sd at most %d × mean.\n", scenarios.FormatDuration(time.Duration(sim.MaxOvershoot)), sim.MaxOvershootCV)
+			}
 			pf("    timing:\n")
 			pf("      overshoot: {mean: %s, sd: %s}\n", scenarios.FormatDuration(mean), scenarios.FormatDuration(sd))
 		}
@@ -129,13 +132,68 @@ func (e *Estimate) YAML(name string) []byte {
 }
 
 // overshootYAML returns the overshoot's mean and sd as written: rounded to
-// 1 µs, the mean at least 0, and the sd 0 when the mean is.
-func overshootYAML(o Overshoot) (mean, sd time.Duration) {
-	mean = max(0, roundUs(o.Mean))
-	if mean == 0 {
-		return 0, 0
+// 1 µs, the mean in [0, sim.MaxOvershoot] and the sd in [0, sim.MaxOvershoot]
+// and at most sim.MaxOvershootCV times the mean (0 when the mean is 0), the
+// limits of the scenario format; clamped reports whether a limit changed
+// a value.
+func overshootYAML(o Overshoot) (mean, sd time.Duration, clamped bool) {
+	limit := time.Duration(sim.MaxOvershoot)
+	mean, sd = roundUs(o.Mean), roundUs(o.SD)
+	m := min(max(0, mean), limit)
+	sdMax := min(limit, sim.MaxOvershootCV*m)
+	s := min(max(0, sd), sdMax)
+	// A negative mean within the rate slack, rounded to 0, is no
+	// overshoot, not a clamp.
+	clamped = (m != mean && mean > 0) || (s != sd && m > 0)
+	return m, s, clamped
+}
+
+// Scenario returns the scenario that YAML writes, as package scenarios
+// reads it back: name cleaned as YAML does, seed 1, the estimated
+// duration, die R̂, the assumed latency and no jitter, each machine's rate,
+// start (rounded to 1 ms) and overshoot (rounded to 1 µs, within the
+// format's limits), and no start spread. Without overshoot on any machine
+// it has no timing model.
+func (e *Estimate) Scenario(name string) *scenarios.Scenario {
+	s := &scenarios.Scenario{
+		Name:        cleanName(name),
+		Description: e.description(),
+		Seed:        1,
+		Duration:    e.Duration,
+		Die:         e.Die.R,
+		Latency:     e.Latency,
 	}
-	return mean, max(0, roundUs(o.SD))
+	timed := e.timed()
+	for _, m := range e.Machines {
+		sm := scenarios.Machine{Rate: m.Rate, Start: e.start(m)}
+		if timed {
+			mean, sd, _ := overshootYAML(m.Overshoot)
+			sm.Timing = scenarios.Timing{OvershootMean: mean, OvershootSD: sd}
+		}
+		s.Machines = append(s.Machines, sm)
+	}
+	return s
+}
+
+// timed reports whether any machine's written overshoot mean is positive.
+func (e *Estimate) timed() bool {
+	for _, m := range e.Machines {
+		if mean, _, _ := overshootYAML(m.Overshoot); mean > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// start is the machine's start as written: its mean start offset rounded
+// to 1 ms, at least 0 and before the duration.
+func (e *Estimate) start(m Machine) time.Duration {
+	return min(roundMs(m.Start), e.Duration-time.Millisecond)
+}
+
+// description is the scenario's description.
+func (e *Estimate) description() string {
+	return fmt.Sprintf("Calibrated from %s of %d machines: rates, per-machine overshoot and start, die and duration estimated from the logs; latency assumed.", plural(len(e.Runs), "recorded run"), len(e.Machines))
 }
 
 // roundUs rounds s seconds to a whole number of µs.

@@ -3,8 +3,10 @@ package calibrate_test
 import (
 	"bytes"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -14,10 +16,6 @@ import (
 	"desim/scenarios"
 	"desim/sim"
 )
-
-// parsesTiming reports whether scenarios.Parse reads timing blocks: false
-// until the timing model lands in package scenarios.
-const parsesTiming = false
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
@@ -100,6 +98,9 @@ func TestYAMLWithoutTiming(t *testing.T) {
 // duration, the assumed latency and no jitter.
 func checkScenario(t *testing.T, e *calibrate.Estimate, s *scenarios.Scenario) {
 	t.Helper()
+	if want := e.Scenario(s.Name); !reflect.DeepEqual(s, want) {
+		t.Errorf("parsed YAML\n  %+v\nwant Scenario()\n  %+v", s, want)
+	}
 	if s.Die != e.Die.R || s.Duration != e.Duration || s.Latency != e.Latency || s.Jitter != 0 {
 		t.Errorf("die %d, duration %s, latency %s, jitter %s; want %d, %s, %s, 0s", s.Die, s.Duration, s.Latency, s.Jitter, e.Die.R, e.Duration, e.Latency)
 	}
@@ -117,5 +118,41 @@ func checkScenario(t *testing.T, e *calibrate.Estimate, s *scenarios.Scenario) {
 	}
 	if !strings.Contains(s.Description, "latency assumed") {
 		t.Errorf("description %q", s.Description)
+	}
+}
+
+// TestYAMLParsesBack reads the YAML of each original run's calibration
+// with scenarios.Parse: it must be the scenario Scenario returns, with the
+// estimates: rates, starts to 1 ms, each machine's overshoot mean and sd
+// to 1 µs, no start spread, die R̂, duration, assumed latency.
+func TestYAMLParsesBack(t *testing.T) {
+	for _, name := range []string{"A1", "A5", "B1", "B4", "C1"} {
+		t.Run(name, func(t *testing.T) {
+			l, _ := readOriginal(t, name)
+			e, err := calibrate.Fit([]*analysis.Log{l}, calibrate.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := scenarios.Parse("calibrated.yaml", e.YAML(name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkScenario(t, e, s)
+			if !s.Timed() || !s.Timing.IsZero() {
+				t.Errorf("timing %+v (timed %v), want machines' own and none at scenario level", s.Timing, s.Timed())
+			}
+			for i, m := range s.Machines {
+				o := e.Machines[i].Overshoot
+				if d := m.Timing.OvershootMean.Seconds() - o.Mean; math.Abs(d) > 0.5e-6 {
+					t.Errorf("machine %d: overshoot mean %s, want %.1f µs", i, m.Timing.OvershootMean, o.Mean*1e6)
+				}
+				if d := m.Timing.OvershootSD.Seconds() - o.SD; math.Abs(d) > 0.5e-6 {
+					t.Errorf("machine %d: overshoot sd %s, want %.1f µs", i, m.Timing.OvershootSD, o.SD*1e6)
+				}
+				if m.Timing.StartSpread != 0 {
+					t.Errorf("machine %d: start spread %s, want 0", i, m.Timing.StartSpread)
+				}
+			}
+		})
 	}
 }
