@@ -156,3 +156,32 @@ func TestYAMLParsesBack(t *testing.T) {
 		})
 	}
 }
+
+// TestYAMLClamped writes a machine whose overshoot sd is over 10 times its
+// mean (interval jitter of ±0.5 ms around a 5 µs mean lateness): the sd
+// is held to 10 × mean, with a comment, and the file parses.
+func TestYAMLClamped(t *testing.T) {
+	jittery := ticks(6, 301, 0, 0) // 300 intervals, ending on an on-time tick
+	for k := range jittery {
+		jittery[k].At += int64(k) * 5_000 // 5 µs of lateness a tick
+		if k%2 == 1 {
+			jittery[k].At += 500_000 // every other tick 0.5 ms late
+		}
+	}
+	e, err := calibrate.Fit([]*analysis.Log{run("a", ticks(6, 300, 0, 300_000), jittery)}, calibrate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := e.Machines[1].Overshoot; o.SD < 400e-6 || math.Abs(o.Mean-5e-6) > 0.1e-6 {
+		t.Fatalf("overshoot %+v, want a mean of 5 µs and an sd of about 0.5 ms", o)
+	}
+	y := e.YAML("clamped")
+	if !bytes.Contains(y, []byte("# overshoot clamped to the scenario format's limits")) || !bytes.Contains(y, []byte("overshoot: {mean: 5us, sd: 50us}")) {
+		t.Errorf("no clamp in\n%s", y)
+	}
+	s, err := scenarios.Parse("clamped.yaml", y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkScenario(t, e, s)
+}
