@@ -183,7 +183,9 @@ type GridInput struct {
 	Agreement GridAgreement `json:"agreement"`
 	// Cases are every machine slower than its cell's fastest machine, with
 	// Slope SlopeWholeRun: the queue slope of a grid is measured over the
-	// whole run. When the report has grids, claim 2b is judged over them.
+	// whole run. When the report has grids, claim 2b is judged over them;
+	// Build classifies each case again from its slope (Classify), so a
+	// case's Class need not be set.
 	Cases []FamilyCase `json:"claim2_cases"`
 }
 
