@@ -5,7 +5,8 @@
 // tick rate, the distribution of each tick's lateness (the overshoot of the
 // timing model) and the start offset; for the run as a whole the die R, a
 // start spread and the duration. (*Estimate).YAML writes them as a scenario
-// file whose comments give each estimate with its uncertainty.
+// file whose comments give each estimate with its uncertainty, and
+// (*Estimate).Scenario returns the scenario that file holds.
 //
 // # The timing model fitted
 //
