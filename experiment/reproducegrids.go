@@ -106,7 +106,7 @@ func gridReportInput(res *GridResult, figure string) (report.GridInput, error) {
 		if err != nil {
 			return in, err
 		}
-		rates := sc.Rates()
+		rates := sc.EffectiveRates() // as the family and the loads: identical without timing
 		fastest := slices.Max(rates)
 		var names []string
 		for _, m := range sc.Machines {
