@@ -38,8 +38,8 @@ func FitDie(free, sends, n int) (Die, error) {
 	// ℓ as a function of a real R peaks at N·free/sends: R̂ is one of the
 	// integers beside it.
 	star := float64(n) * float64(free) / float64(sends)
-	lo := clampFaces(int(math.Floor(star)), n)
-	hi := clampFaces(int(math.Ceil(star)), n)
+	lo := clampFaces(math.Floor(star), n)
+	hi := clampFaces(math.Ceil(star), n)
 	d.R = lo
 	if ll(hi) > ll(lo) {
 		d.R = hi
@@ -73,8 +73,9 @@ func FitDie(free, sends, n int) (Die, error) {
 	return d, nil
 }
 
-// clampFaces limits r to [n, sim.MaxFaces].
-func clampFaces(r, n int) int { return min(max(r, n), sim.MaxFaces) }
+// clampFaces limits r to [n, sim.MaxFaces], before converting it to an
+// int: R̂ can pass 2^31, which a 32-bit int cannot hold.
+func clampFaces(r float64, n int) int { return int(min(max(r, float64(n)), sim.MaxFaces)) }
 
 // logLik is the binomial log-likelihood of sends among free ticks, each a
 // send with probability n/r: sends·ln(n/r) + (free − sends)·ln(1 − n/r),
