@@ -14,8 +14,11 @@
 //
 // and logged in scenario time, (wall − start) × speed, so its records are
 // directly comparable with the simulator's (see Node for the timing and
-// overrun rules). The scenario's latency and jitter do not apply: the
-// network provides both.
+// overrun rules). Config.Ticker TickerSleep schedules them instead as an
+// implementation that sleeps one period after each tick's work does, late
+// by the work and the sleep's overshoot, lateness accumulating (see
+// Ticker). The scenario's latency and jitter do not apply: the network
+// provides both.
 //
 // # Wire protocol
 //

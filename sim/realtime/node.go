@@ -86,6 +86,9 @@ type Config struct {
 	Speed float64
 	// Token is the run's secret, presented and checked on every link.
 	Token Token
+	// Ticker is how the node schedules its ticks: TickerAbsolute (the
+	// zero value) or TickerSleep. See Node.
+	Ticker Ticker
 	// ConnectTimeout bounds Connect; 0 means DefaultConnectTimeout.
 	ConnectTimeout time.Duration
 	// HelloTimeout bounds how long an accepted connection may take to
@@ -128,8 +131,8 @@ func CheckRun(run *sim.Config, speed float64) error {
 // Stats counts what one machine did in a run.
 type Stats struct {
 	Ticks    int64 // ticks performed (= records)
-	Overruns int64 // ticks that started when a later tick was already due
-	Skipped  int64 // ticks skipped by overruns
+	Overruns int64 // ticks that started when a later tick was already due (always 0 with TickerSleep)
+	Skipped  int64 // ticks skipped by overruns (always 0 with TickerSleep)
 	Sent     int64 // message copies written to a connection
 	Lost     int64 // message copies not written: the link to the receiver was broken
 	Received int64 // messages read from the network (delivered to the queue or not)
@@ -154,7 +157,8 @@ type Stats struct {
 //
 // # Timing
 //
-// Tick k of machine i is due at the wall-clock instant
+// With the default ticker, TickerAbsolute, tick k of machine i is due at
+// the wall-clock instant
 //
 //	start + (start_i + floor(k·1e9/rate_i)) / speed    (ns)
 //
@@ -168,15 +172,28 @@ type Stats struct {
 // when start_i + floor(k·1e9/rate_i) < duration, so a run that keeps up has
 // exactly the simulator's number of ticks.
 //
+// With TickerSleep, the first tick is due as above (k = 0) and every later
+// one one period, 1e9/rate_i / speed ns of wall time, after the end of the
+// previous tick's work (its delivery, die roll, tick and sends; handing the
+// record to the sink and flushing it happen during the wait): each tick
+// starts late by the previous one's work and the wait's overshoot, and
+// the lateness accumulates, as in an implementation that sleeps a period
+// after each tick. A tick is performed exactly when it starts before the
+// end, its At < duration, so such a run has at most the simulator's number
+// of ticks, usually a few fewer. The tick itself, and its record, are the
+// same as with the absolute ticker.
+//
 // # Overruns
 //
-// A tick that starts when m ≥ 1 later ticks are already due (it is late by
+// With the absolute ticker, a tick that starts when m ≥ 1 later ticks are already due (it is late by
 // at least one whole period: the process was stalled) does what the
 // original implementation did after a step that overran: the clock
 // advances by 1 + m instead of 1 (sim.Machine.TickBy), the m missed ticks
 // are skipped — no record, no die roll, no delivery of their own — and the
 // next tick is the first one not yet due. Stats counts such ticks
-// (Overruns) and the ticks they skipped (Skipped).
+// (Overruns) and the ticks they skipped (Skipped). The sleep ticker has no
+// schedule to fall behind, hence no overruns: however late a tick starts,
+// the clock advances by 1 and the next tick comes a period after it.
 //
 // # Connections
 //
@@ -246,6 +263,9 @@ func NewNode(cfg Config, ln net.Listener) (*Node, error) {
 	}
 	if err := CheckRun(&cfg.Run, cfg.Speed); err != nil {
 		return nil, err
+	}
+	if !cfg.Ticker.valid() {
+		return nil, fmt.Errorf("unknown ticker %s", cfg.Ticker)
 	}
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = DefaultConnectTimeout
@@ -623,6 +643,12 @@ func (nd *Node) wall(scen int64) time.Duration {
 	return time.Duration(float64(scen) / nd.speed)
 }
 
+// scen converts a wall-clock duration since the start to scenario ns at
+// the node's speed, rounded: the time a tick at that instant is logged at.
+func (nd *Node) scen(wall time.Duration) int64 {
+	return int64(math.Round(float64(wall) * nd.speed))
+}
+
 // Run runs the machine from the wall-clock instant start (see Node for the
 // timing rules) until the end of the run or until ctx is cancelled, handing
 // each tick's record to sink as a batch of one. At the end of a run that
@@ -660,9 +686,13 @@ func (nd *Node) Run(ctx context.Context, start time.Time, sink sim.Sink) (Stats,
 		at := offset + rate.TickTime(k)
 		return t0.Add(nd.wall(at)), at < end
 	}
-	k := int64(0)
+	sleep := nd.cfg.Ticker == TickerSleep
+	// The sleep ticker's period in wall time: 1e9/rate scenario ns, exact
+	// to well under a nanosecond in float64.
+	period := time.Duration(math.Round(1e9 / rate.Float64() / nd.speed))
+	k := int64(0) // the next tick's index on the absolute schedule
+	next, ok := due(0)
 	for {
-		next, ok := due(k)
 		if !ok {
 			st.Completed = true
 			break
@@ -676,7 +706,15 @@ func (nd *Node) Run(ctx context.Context, start time.Time, sink sim.Sink) (Stats,
 			break
 		}
 		now := time.Now()
-		skip := lateTicks(due, k, now)
+		at := nd.scen(now.Sub(t0))
+		var skip int64
+		if !sleep {
+			skip = lateTicks(due, k, now)
+		} else if at >= end {
+			// The wait overshot the end: the tick would start after it.
+			st.Completed = true
+			break
+		}
 		// Deliver what the network brought, in arrival order.
 		nd.mu.Lock()
 		batch, nd.inbox = nd.inbox, batch[:0]
@@ -696,7 +734,11 @@ func (nd *Node) Run(ctx context.Context, start time.Time, sink sim.Sink) (Stats,
 		for k := range s.To.Len() {
 			nd.send(&st, broken, s.To.At(k), s.Value)
 		}
-		at := int64(math.Round(float64(now.Sub(t0)) * nd.speed))
+		if sleep {
+			// A period from the end of the tick's work.
+			next = time.Now().Add(period)
+			ok = nd.scen(next.Sub(t0)) < end
+		}
 		rec[0] = sim.Record{At: max(at, 0), Clock: m.Clock(), Queue: int64(m.QueueLen()), Event: s.Event}
 		st.Ticks++
 		if skip > 0 {
@@ -707,6 +749,9 @@ func (nd *Node) Run(ctx context.Context, start time.Time, sink sim.Sink) (Stats,
 			break
 		}
 		k += 1 + skip
+		if !sleep {
+			next, ok = due(k)
+		}
 	}
 	if flusher != nil {
 		if ferr := flusher.Flush(); err == nil {

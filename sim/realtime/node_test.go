@@ -103,12 +103,18 @@ const connectTimeout = time.Second
 
 func newNode(t *testing.T, cfg sim.Config, id int, speed float64, l *logs) *realtime.Node {
 	t.Helper()
+	return newTickerNode(t, cfg, id, speed, realtime.TickerAbsolute, l)
+}
+
+// newTickerNode is newNode with the given ticker.
+func newTickerNode(t *testing.T, cfg sim.Config, id int, speed float64, ticker realtime.Ticker, l *logs) *realtime.Node {
+	t.Helper()
 	ln, err := realtime.Listen("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	nd, err := realtime.NewNode(realtime.Config{
-		ID: id, Run: cfg, Speed: speed, Token: tok,
+		ID: id, Run: cfg, Speed: speed, Token: tok, Ticker: ticker,
 		ConnectTimeout: connectTimeout, Logf: l.logf,
 	}, ln)
 	if err != nil {
@@ -121,10 +127,16 @@ func newNode(t *testing.T, cfg sim.Config, id int, speed float64, l *logs) *real
 // cluster starts every machine of cfg as a Node and connects them.
 func cluster(t *testing.T, cfg sim.Config, speed float64, l *logs) []*realtime.Node {
 	t.Helper()
+	return tickerCluster(t, cfg, speed, realtime.TickerAbsolute, l)
+}
+
+// tickerCluster is cluster with the given ticker on every machine.
+func tickerCluster(t *testing.T, cfg sim.Config, speed float64, ticker realtime.Ticker, l *logs) []*realtime.Node {
+	t.Helper()
 	nodes := make([]*realtime.Node, len(cfg.Machines))
 	peers := make([]string, len(nodes))
 	for i := range nodes {
-		nodes[i] = newNode(t, cfg, i, speed, l)
+		nodes[i] = newTickerNode(t, cfg, i, speed, ticker, l)
 		peers[i] = nodes[i].Addr()
 	}
 	errs := make([]error, len(nodes))
