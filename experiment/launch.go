@@ -34,6 +34,8 @@ type MachineSpec struct {
 	Speed          float64
 	ConnectTimeout time.Duration
 	Token          realtime.Token
+	// Ticker is how the machine schedules its ticks.
+	Ticker realtime.Ticker
 	// Stderr receives the machine's diagnostics.
 	Stderr io.Writer
 }
@@ -60,7 +62,9 @@ type Launcher interface {
 
 // ProcessLauncher starts every machine as an operating-system process:
 // Exe machine --control --id I --scenario FILE --speed X
-// --connect-timeout D, the token in the environment variable TokenEnv.
+// --connect-timeout D, and --ticker T for a ticker other than the default
+// (so that the command line of a default run is as it was), the token in
+// the environment variable TokenEnv.
 type ProcessLauncher struct {
 	// Exe is the desim executable.
 	Exe string
@@ -71,8 +75,12 @@ func (l ProcessLauncher) Launch(spec MachineSpec) (Process, error) {
 	if l.Exe == "" {
 		return nil, errors.New("no desim executable to start the machines with")
 	}
-	cmd := exec.Command(l.Exe, "machine", "--control", "--id", strconv.Itoa(spec.ID), "--scenario", spec.ScenarioPath,
-		"--speed", FormatSpeed(spec.Speed), "--connect-timeout", spec.ConnectTimeout.String())
+	args := []string{"machine", "--control", "--id", strconv.Itoa(spec.ID), "--scenario", spec.ScenarioPath,
+		"--speed", FormatSpeed(spec.Speed), "--connect-timeout", spec.ConnectTimeout.String()}
+	if spec.Ticker != realtime.TickerAbsolute {
+		args = append(args, "--ticker", spec.Ticker.String())
+	}
+	cmd := exec.Command(l.Exe, args...)
 	cmd.Env = append(os.Environ(), TokenEnv+"="+spec.Token.String())
 	cmd.Stderr = spec.Stderr
 	stdin, err1 := cmd.StdinPipe()
@@ -112,7 +120,7 @@ func (InProcessLauncher) Launch(spec MachineSpec) (Process, error) {
 	p := &goProcess{stdin: inW, stdout: outR, inR: inR, outW: outW, cancel: cancel, done: make(chan struct{})}
 	cfg := realtime.Config{
 		ID: spec.ID, Run: spec.Scenario.Config(spec.Scenario.Seed), Speed: spec.Speed, Token: spec.Token,
-		ConnectTimeout: spec.ConnectTimeout,
+		Ticker: spec.Ticker, ConnectTimeout: spec.ConnectTimeout,
 		Logf: func(format string, args ...any) {
 			if spec.Stderr != nil {
 				fmt.Fprintf(spec.Stderr, format+"\n", args...)

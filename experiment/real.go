@@ -29,6 +29,11 @@ type RealOptions struct {
 	// ConnectTimeout bounds how long the machines may take to connect to
 	// each other; 0 means realtime.DefaultConnectTimeout.
 	ConnectTimeout time.Duration
+	// Ticker is how every machine schedules its ticks:
+	// realtime.TickerAbsolute (the zero value) on the nominal schedule, or
+	// realtime.TickerSleep a period after each tick's work, as the original
+	// implementation did (see realtime.Ticker).
+	Ticker realtime.Ticker
 	// Launcher starts the machines; nil means InProcessLauncher.
 	Launcher Launcher
 	// Stderr receives the machines' diagnostics, each line prefixed with
@@ -51,6 +56,9 @@ func (o *RealOptions) Check(s *scenarios.Scenario) error {
 	if o.ConnectTimeout < 0 {
 		return Inputf("the connect timeout %s is negative", o.ConnectTimeout)
 	}
+	if _, err := realtime.ParseTicker(o.Ticker.String()); err != nil {
+		return Input(err)
+	}
 	return nil
 }
 
@@ -65,17 +73,20 @@ type RealMachine struct {
 }
 
 // RealSummary is a real run's summary.json: analysis.Summary's fields
-// (scenario, seed, duration_s, machines) and the run's mode, speed and
-// whether it completed: every machine reached the end of the run and no
-// link between two machines broke. duration_s is the scenario time the
+// (scenario, seed, duration_s, machines) and the run's mode, speed, ticker
+// and whether it completed: every machine reached the end of the run and
+// no link between two machines broke. duration_s is the scenario time the
 // run covered: the scenario's duration, or for a run stopped early the
-// time of its latest tick.
+// time of its latest tick. ticker is written only for a run that did not
+// use the default, absolute, ticker ("sleep"), so that the summaries of
+// absolute runs stay as they were.
 type RealSummary struct {
 	Scenario  string        `json:"scenario"`
 	Seed      uint64        `json:"seed"`
 	DurationS float64       `json:"duration_s"`
 	Mode      string        `json:"mode"`
 	Speed     float64       `json:"speed"`
+	Ticker    string        `json:"ticker,omitempty"`
 	Completed bool          `json:"completed"`
 	Machines  []RealMachine `json:"machines"`
 }
@@ -320,7 +331,7 @@ func runReal(ctx context.Context, s *scenarios.Scenario, opt RealOptions, logs [
 		pw := &prefixWriter{w: stderr, mu: &stderrMu, prefix: fmt.Sprintf("machine %d: ", i)}
 		p, err := launcher.Launch(MachineSpec{
 			ID: i, Scenario: s, ScenarioPath: scenarioPath, Speed: opt.Speed,
-			ConnectTimeout: opt.ConnectTimeout, Token: tok, Stderr: pw,
+			Ticker: opt.Ticker, ConnectTimeout: opt.ConnectTimeout, Token: tok, Stderr: pw,
 		})
 		if err != nil {
 			for _, ch := range c.children[:i] {
@@ -371,6 +382,9 @@ func runReal(ctx context.Context, s *scenarios.Scenario, opt RealOptions, logs [
 	sum := &RealSummary{
 		Scenario: s.Name, Seed: s.Seed, DurationS: s.Duration.Seconds(),
 		Mode: "real", Speed: opt.Speed, Completed: reachedEnd && whole,
+	}
+	if opt.Ticker != realtime.TickerAbsolute {
+		sum.Ticker = opt.Ticker.String()
 	}
 	if !reachedEnd {
 		sum.DurationS = float64(c.latest) / 1e9
