@@ -384,6 +384,35 @@ func overshoot(runs []*analysis.Log, i int, period float64) Overshoot {
 	return o
 }
 
+// Duration returns the duration Fit chooses for runs of machines at the
+// given nominal rates (see the package documentation): the roundest time
+// after the latest logged tick before any machine's next tick was due.
+// Every run must have one rate's machines, each with at least one tick.
+func Duration(runs []*analysis.Log, rates []sim.Rate) (time.Duration, error) {
+	if len(runs) == 0 {
+		return 0, errors.New("calibrate: no runs given")
+	}
+	ms := make([]Machine, len(rates))
+	for i, r := range rates {
+		ms[i].Rate = r
+	}
+	for j, r := range runs {
+		if len(r.Machines) != len(rates) {
+			return 0, fmt.Errorf("calibrate: run %d has %d machines, %d rates given", j+1, len(r.Machines), len(rates))
+		}
+		for i, recs := range r.Machines {
+			if len(recs) == 0 {
+				name := fmt.Sprintf("run %d, machine %d", j+1, i)
+				if i < len(r.Files) {
+					name = r.Files[i]
+				}
+				return 0, errorf(name, 0, "no ticks")
+			}
+		}
+	}
+	return chooseDuration(runs, ms), nil
+}
+
 // chooseDuration picks the roundest duration in (L, max(E, L + 1 ms)] of
 // the run with the latest last tick (package documentation).
 func chooseDuration(runs []*analysis.Log, ms []Machine) time.Duration {

@@ -47,6 +47,7 @@ func newRoot(e *env) *cobra.Command {
 		newRealCmd(e),
 		newMachineCmd(e),
 		newValidateCmd(e),
+		newCalibrateCmd(e),
 		newReproduceCmd(e),
 		newVersionCmd(e),
 	)

@@ -12,16 +12,22 @@ import (
 
 func newValidateCmd(e *env) *cobra.Command {
 	var dur, seed string
-	var power bool
+	var power, logs bool
 	var trials int
 	o := experiment.ValidateOptions{Real: experiment.RealOptions{Speed: 10}, RealRuns: 1, Seeds: experiment.DefaultValidateSeeds}
 	c := &cobra.Command{
-		Use:     "validate SCENARIO",
+		Use:     "validate SCENARIO | validate --logs RUN... SCENARIO",
 		Short:   "compare real-socket runs with the simulator over many seeds",
 		Long:    help("validate"),
 		Example: examples("validate"),
-		Args:    args(1, 1, "need exactly one SCENARIO"),
+		Args:    args(1, -1, "need a SCENARIO"),
 		RunE: e.run(func(c *cobra.Command, a []string) error {
+			if logs {
+				return validateLogs(e, a, seed, o.Seeds)
+			}
+			if len(a) != 1 {
+				return usagef("need exactly one SCENARIO (recorded runs go with --logs)")
+			}
 			s, err := loadScenario(a[0], seed, dur)
 			if err != nil {
 				return err
@@ -74,6 +80,7 @@ func newValidateCmd(e *env) *cobra.Command {
 	f.StringVar(&dur, "duration", "", "scenario time of every run, e.g. 120s (default: the scenario's, capped at speed × 60s)")
 	f.Float64Var(&o.Real.Speed, "speed", 10, "speed of the real runs, scenario seconds per wall-clock second")
 	f.IntVar(&o.Seeds, "seeds", experiment.DefaultValidateSeeds, "number of simulated seeds")
+	f.BoolVar(&logs, "logs", false, "judge recorded runs instead of real ones: the arguments are RUN directories, then the SCENARIO")
 	f.BoolVar(&power, "power", false, "no real runs: estimate by simulation how likely this validation is to reject a wrong model")
 	f.IntVar(&trials, "trials", experiment.PowerTrials, "with --power, trials per alternative")
 	f.IntVar(&o.RealRuns, "real-runs", 1, "number of real runs")

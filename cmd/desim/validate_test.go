@@ -11,7 +11,10 @@ func TestValidateBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"validate"}, "need exactly one SCENARIO"},
+		{[]string{"validate"}, "need a SCENARIO"},
+		{[]string{"validate", "A3", "A2"}, "need exactly one SCENARIO (recorded runs go with --logs)"},
+		{[]string{"validate", "--logs", "A3"}, "--logs: need the recorded RUN directories, then the SCENARIO"},
+		{[]string{"validate", "--logs", "nosuchdir", "A3"}, "nosuchdir"},
 		{[]string{"validate", "nosuch"}, "no built-in scenario or file"},
 		{[]string{"validate", "A3", "--seeds", "1"}, "1 simulated seeds is not in 2..1000000"},
 		{[]string{"validate", "A3", "--real-runs", "0"}, "0 real runs is not in 1..1000"},
