@@ -26,6 +26,7 @@ func newMachineCmd(e *env) *cobra.Command {
 		startAt                          int64
 		timeout                          time.Duration
 		control                          bool
+		ticker                           realtime.Ticker
 	)
 	c := e.command("machine --id I --scenario FILE --peers ADDR0,ADDR1,...", "run one machine of a real-socket run (by hand, across hosts)",
 		args(0, 0, "takes no arguments, only flags"),
@@ -43,6 +44,7 @@ func newMachineCmd(e *env) *cobra.Command {
 				return err
 			}
 			cfg.Logf = func(format string, args ...any) { fmt.Fprintf(e.stderr, format+"\n", args...) }
+			cfg.Ticker = ticker
 			if control {
 				// Interrupts are left to the coordinator (a terminal's
 				// Ctrl-C reaches the whole process group); the end of
@@ -108,6 +110,7 @@ func newMachineCmd(e *env) *cobra.Command {
 	f.Int64Var(&startAt, "start-at", 0, "start instant, Unix time in ns (default: as soon as every link is up)")
 	f.StringVar(&out, "out", "", "output directory (default: out/<name>-real-seed<N>)")
 	f.DurationVar(&timeout, "connect-timeout", realtime.DefaultConnectTimeout, "how long to wait for every peer to connect")
+	f.Var(&ticker, "ticker", "tick scheduling: absolute (on the nominal schedule) or sleep (a period after each tick's work, as the original)")
 	f.BoolVar(&control, "control", false, "driven by \"desim real\" over standard input and output (peers and start come on stdin, records go to stdout)")
 	return c
 }

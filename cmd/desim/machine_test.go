@@ -47,6 +47,7 @@ func TestMachineBadInput(t *testing.T) {
 		{"bad token", []string{"machine", "--id", "0", "--scenario", "A3", "--peers", peers, "--token", "xyz"}, "token must be 32 hexadecimal digits"},
 		{"bad speed", base("--peers", peers, "--speed", "0"), "is not in (0, 10000]"},
 		{"bad connect timeout", base("--peers", peers, "--connect-timeout", "0s"), "--connect-timeout must be positive"},
+		{"bad ticker", base("--peers", peers, "--ticker", "Sleep"), `invalid argument "Sleep" for "--ticker" flag: ticker "Sleep" is not one of absolute, sleep`},
 		{"start in the past", base("--peers", peers, "--start-at", past), "in the past"},
 		{"argument", base("--peers", peers, "extra"), "takes no arguments, only flags, got 1 argument(s)"},
 		{"port in use, own peer entry", base("--peers", busy+","+free[1]+","+free[2]), "already in use"},

@@ -52,17 +52,22 @@ func newRealCmd(e *env) *cobra.Command {
 				return err
 			}
 			speed := experiment.FormatSpeed(opt.Speed)
+			mode, replay := "real mode at speed "+speed, []string{"real", d.Scenario(), "--speed", speed}
+			if opt.Ticker != realtime.TickerAbsolute {
+				mode += ", " + opt.Ticker.String() + " ticker"
+				replay = append(replay, "--ticker", opt.Ticker.String())
+			}
 			if !quiet {
 				how := fmt.Sprintf("%s of scenario time", scenarios.FormatDuration(s.Duration))
 				if res.Summary.DurationS < s.Duration.Seconds() {
 					how = fmt.Sprintf("stopped after %.1fs of the %s", res.Summary.DurationS, how)
 				}
-				fmt.Fprintf(e.stdout, "%s, seed %d, %s, real mode at speed %s\n", s.Name, s.Seed, how, speed)
+				fmt.Fprintf(e.stdout, "%s, seed %d, %s, %s\n", s.Name, s.Seed, how, mode)
 				res.Summary.WriteTable(e.stdout)
 				fmt.Fprintf(e.stderr, "wrote %s\n", filepath.Join(dir, "{machine-*.csv,summary.json,scenario.yaml}"))
 				fmt.Fprintf(e.stderr, "simulate the same scenario and seed: %s\n", command("run", d.Scenario()))
 			}
-			fmt.Fprintf(e.stderr, "replay: %s\n", command("real", d.Scenario(), "--speed", speed))
+			fmt.Fprintf(e.stderr, "replay: %s\n", command(replay...))
 			if err := res.Err(); err != nil {
 				return fmt.Errorf("%w; %s holds every machine's log up to its last completed tick and the summary of what ran", err, dir)
 			}
@@ -74,6 +79,7 @@ func newRealCmd(e *env) *cobra.Command {
 	f.Float64Var(&opt.Speed, "speed", 1, "scenario seconds per wall-clock second")
 	f.StringVar(&out, "out", "", "output directory (default: out/<name>-real-seed<N>)")
 	f.DurationVar(&opt.ConnectTimeout, "connect-timeout", realtime.DefaultConnectTimeout, "how long the machines may take to connect to each other")
+	f.Var(&opt.Ticker, "ticker", "tick scheduling: absolute (on the nominal schedule) or sleep (a period after each tick's work, as the original)")
 	f.BoolVar(&quiet, "quiet", false, "print only the replay command")
 	return c
 }

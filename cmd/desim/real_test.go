@@ -447,6 +447,8 @@ func TestRealBadInput(t *testing.T) {
 		{[]string{"real", "A3", "--duration", "-1s"}, "duration"},
 		{[]string{"real", "A3", "--connect-timeout", "0s"}, "--connect-timeout must be positive"},
 		{[]string{"real", "A3", "--seed", "x"}, "--seed"},
+		{[]string{"real", "A3", "--ticker", "relative"}, `invalid argument "relative" for "--ticker" flag: ticker "relative" is not one of absolute, sleep`},
+		{[]string{"real", "A3", "--ticker", ""}, `for "--ticker" flag`},
 	}
 	for _, c := range cases {
 		r := desim(append(c.args, "--out", dir)...)
