@@ -87,5 +87,6 @@ func newValidateCmd(e *env) *cobra.Command {
 	f.StringVar(&seed, "seed", "", "first seed S (default: the scenario's)")
 	f.StringVar(&o.Dir, "out", "", "also write real run k's logs and summary into DIR/real-<k> (default: not kept)")
 	f.DurationVar(&o.Real.ConnectTimeout, "connect-timeout", realtime.DefaultConnectTimeout, "how long the machines may take to connect to each other")
+	f.Var(&o.Real.Ticker, "ticker", "tick scheduling of the real runs: absolute or sleep (see \"desim real --help\")")
 	return c
 }
