@@ -37,7 +37,12 @@ func NewSweepScenario(s *scenarios.Scenario) *SweepScenario {
 func Fingerprint(s *scenarios.Scenario) string {
 	c := *s
 	c.Seed = 0
-	sum := sha256.Sum256(scenarios.Marshal(&c))
+	return fingerprintOf(scenarios.Marshal(&c))
+}
+
+// fingerprintOf is Fingerprint from the scenario's YAML with seed 0.
+func fingerprintOf(yaml []byte) string {
+	sum := sha256.Sum256(yaml)
 	return hex.EncodeToString(sum[:8])
 }
 

@@ -74,6 +74,10 @@ type SweepState struct {
 	Grid *GridSpec `json:"grid,omitempty"`
 	// Scenarios in the order given on the command line.
 	Scenarios []StateScenario `json:"scenarios"`
+	// parsed holds the scenarios NewSweepState was given, so that Run
+	// need not parse their YAML again (a grid has hundreds); nil for a
+	// state read from a file.
+	parsed []*scenarios.Scenario
 }
 
 // StateScenario is one scenario's state.
@@ -95,13 +99,14 @@ func (s *SweepState) Range() (stats.SeedRange, error) {
 
 // NewSweepState returns the empty state of a sweep.
 func NewSweepState(scs []*scenarios.Scenario, seeds stats.SeedRange, shard *Shard) *SweepState {
-	st := &SweepState{Format: SweepStateFormat, Version: SweepStateVersion, Model: sim.ModelVersion, Seeds: seeds, Shard: shard}
+	st := &SweepState{Format: SweepStateFormat, Version: SweepStateVersion, Model: sim.ModelVersion, Seeds: seeds, Shard: shard, parsed: scs}
 	for _, s := range scs {
 		c := *s
 		c.Seed = 0
+		y := scenarios.Marshal(&c)
 		ns := NewSweepScenario(s)
 		st.Scenarios = append(st.Scenarios, StateScenario{
-			Name: s.Name, Fingerprint: Fingerprint(s), YAML: string(scenarios.Marshal(&c)), Stats: ns.Stats,
+			Name: s.Name, Fingerprint: fingerprintOf(y), YAML: string(y), Stats: ns.Stats,
 		})
 	}
 	return st
@@ -110,6 +115,11 @@ func NewSweepState(scs []*scenarios.Scenario, seeds stats.SeedRange, shard *Shar
 // Scenario returns the working state of scenario i, sharing its storage.
 func (s *SweepState) Scenario(i int) (*SweepScenario, error) {
 	ss := &s.Scenarios[i]
+	if i < len(s.parsed) {
+		c := *s.parsed[i]
+		c.Seed = 0 // as the YAML has it
+		return &SweepScenario{Scenario: &c, Stats: ss.Stats, Done: ss.Done}, nil
+	}
 	sc, err := scenarios.Parse(ss.Name+" (in the sweep state)", []byte(ss.YAML))
 	if err != nil {
 		return nil, err
