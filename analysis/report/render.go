@@ -133,6 +133,28 @@ func (r *Report) Markdown() []byte {
 		verdict := v.Verdict
 		w("### %s: %s\n\n`%s`\n\n```\n%s\n```\n\n", mdEscape(v.Scenario), verdict, v.Command, strings.TrimRight(v.Text, "\n"))
 	}
+	if len(r.Logs) > 0 {
+		w("\n## The original implementation's runs\n\n%s\n\n", mdEscape(logsIntro))
+	}
+	for _, l := range r.Logs {
+		w("### %s\n\n", mdEscape(l.Run))
+		w("Recorded run `%s`: %s. Calibrated to [%s](%s) (scenario %s): `%s`.\n\n", l.Dir, logsRun(l), l.Calibrated, l.Calibrated, mdEscape(l.Scenario), l.CalibrateCommand)
+		w("| machine | rate (c/s) | ticks | overshoot mean ± se (µs) | start (ms) |\n")
+		w("|---|---|---|---|---|\n")
+		for _, m := range l.Estimate.Machines {
+			w("| %d | %s | %d | %s | %s |\n", m.ID, m.Rate, m.Ticks, overshootText(m), ms(m.Start))
+		}
+		w("\nDie: %s.\n\n", logsDie(l.Estimate))
+		v := l.Validation
+		w("**Against the calibrated scenario %s: %s.**\n\n`%s`\n\n```\n%s\n```\n\n", mdEscape(l.Scenario), mdEscape(v.Summary()), v.Command, strings.TrimRight(v.Text, "\n"))
+		if b := l.Builtin; b != nil {
+			w("**%s.**\n\n`%s`\n\n```\n%s\n```\n\n", mdEscape(builtinHeading(l)), b.Command, strings.TrimRight(b.Text, "\n"))
+		} else {
+			w("%s\n\n", mdEscape(l.BuiltinNote))
+		}
+		w("![%s](%s) ![%s](%s)\n\n", mdAlt(logsAlt(l)), l.Figure, mdAlt(logsDesimAlt(l)), l.DesimFigure)
+		w("Left, the recorded run: `%s`. Right, desim's seed 1 of the calibrated scenario: `%s`.\n\n", l.FigureCommand, l.DesimFigureCommand)
+	}
 	return b.Bytes()
 }
 
@@ -210,6 +232,7 @@ caption{text-align:left;font-weight:bold;padding:.25rem 0}caption span{display:i
 .verdict{font-weight:bold;font-size:1.1rem}figure{margin:1rem 0}img{max-width:100%;height:auto}
 pre{background:#f6f6f6;padding:.75rem;overflow-x:auto}code{background:#f3f3f3;padding:0 .2rem}
 nav ol{padding-left:1.5rem}
+.figrow{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-start;margin:1rem 0}.figrow figure{flex:1 1 18rem;min-width:0;margin:0}
 .skip{position:absolute;left:-100vw}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem}
 </style></head><body>
 <a class="skip" href="#main">Skip to the report</a>
@@ -268,7 +291,28 @@ nav ol{padding-left:1.5rem}
 {{if not .Validation}}<p>{{.R.ValidationNote}}</p>{{end}}
 {{range .Validation}}<h3 id="{{.HTMLID}}">{{.Scenario}}: {{.Verdict}}</h3><p><code>{{.Command}}</code></p><pre>{{.Text}}</pre>{{end}}
 </section>
-</main>
+{{if .Logs}}<section id="logs"><h2>The original implementation's runs</h2>
+<p>{{.LogsIntro}}</p>
+{{range .Logs}}<h3 id="{{.HTMLID}}">{{.Run}}</h3>
+<p>Recorded run <code>{{.Dir}}</code>: {{.RunText}}. Calibrated to <a href="{{.Calibrated}}">{{.Calibrated}}</a> (scenario {{.Scenario}}) by <code>{{.CalibrateCommand}}</code>.</p>
+<div class="scroll" style="overflow-x:auto" role="region" aria-labelledby="{{.HTMLID}}-caption" tabindex="0"><table>
+<caption id="{{.HTMLID}}-caption"><span>{{.Run}}: each machine's calibrated rate, tick count, mean overshoot (the lateness of a tick interval over the period) ± its standard error, and start after the earliest machine's</span></caption>
+<thead><tr><th scope="col">machine</th><th scope="col">rate (c/s)</th><th scope="col">ticks</th><th scope="col">overshoot mean ± se (µs)</th><th scope="col">start (ms)</th></tr></thead>
+<tbody>
+{{range .Machines}}<tr><th scope="row">{{.ID}}</th><td>{{.Rate}}</td><td>{{.Ticks}}</td><td>{{.Overshoot}}</td><td>{{.Start}}</td></tr>
+{{end}}</tbody></table></div>
+<p>Die: {{.DieText}}.</p>
+<p class="verdict {{if .Validation.Passed}}holds{{else}}fails{{end}}">Against the calibrated scenario {{.Scenario}}: {{.Validation.Summary}}.</p>
+<p><code>{{.Validation.Command}}</code></p><pre>{{.Validation.Text}}</pre>
+{{if .Builtin}}<p class="verdict">{{.BuiltinHeading}}.</p>
+<p><code>{{.Builtin.Command}}</code></p><pre>{{.Builtin.Text}}</pre>
+{{else}}<p>{{.BuiltinNote}}</p>
+{{end}}<div class="figrow"><figure><img src="{{.Src}}" alt="{{.Alt}}"{{if .Width}} width="{{.Width}}" height="{{.Height}}"{{end}}>
+<figcaption>{{.Run}} as recorded, drawn by <code>{{.FigureCommand}}</code>.</figcaption></figure>
+<figure><img src="{{.DesimSrc}}" alt="{{.DesimAlt}}"{{if .DesimWidth}} width="{{.DesimWidth}}" height="{{.DesimHeight}}"{{end}}>
+<figcaption>desim's seed 1 of the calibrated scenario {{.Scenario}}, drawn by <code>{{.DesimFigureCommand}}</code>.</figcaption></figure></div>
+{{end}}</section>
+{{end}}</main>
 </body></html>
 `))
 
@@ -309,7 +353,35 @@ type (
 	htmlMiss struct {
 		Text, Replay string
 	}
+	htmlLogs struct {
+		LogsReport
+		HTMLID, RunText, DieText, BuiltinHeading string
+		Machines                                 []htmlLogsMachine
+		Src, DesimSrc                            template.URL
+		Alt, DesimAlt                            string
+		Width, Height, DesimWidth, DesimHeight   int
+	}
+	htmlLogsMachine struct {
+		ID                     int
+		Rate, Overshoot, Start string
+		Ticks                  int
+	}
 )
+
+// inline returns the figure at path as a data URI with its size in pixels
+// (0 when the PNG does not say); what names the figure in the error when
+// figures lacks it.
+func inline(figures map[string][]byte, path, what string) (src template.URL, width, height int, err error) {
+	png, ok := figures[path]
+	if !ok {
+		return "", 0, 0, fmt.Errorf("report: no image for %s %s", what, path)
+	}
+	src = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
+	if cfg, err := imgpng.DecodeConfig(bytes.NewReader(png)); err == nil {
+		width, height = cfg.Width, cfg.Height
+	}
+	return src, width, height, nil
+}
 
 // ids hands out the ids of a page's headings, each unique: a name that is
 // not a valid id character becomes '-', and a repeated id gets "-2", "-3"...
@@ -335,7 +407,7 @@ func (m ids) id(prefix, name string) string {
 // missing from figures is an error.
 func (r *Report) HTML(figures map[string][]byte) ([]byte, error) {
 	used := ids{}
-	for _, id := range []string{"top", "contents", "main", "overview", "overview-caption", "claims", "caption", "scenarios", "grids", "validation"} {
+	for _, id := range []string{"top", "contents", "main", "overview", "overview-caption", "claims", "caption", "scenarios", "grids", "validation", "logs"} {
 		used[id] = true
 	}
 	page := struct {
@@ -346,7 +418,9 @@ func (r *Report) HTML(figures map[string][]byte) ([]byte, error) {
 		Validation []htmlValidation
 		Grids      []htmlGrid
 		GridsIntro string
-	}{R: r, GridsIntro: gridsIntro}
+		Logs       []htmlLogs
+		LogsIntro  string
+	}{R: r, GridsIntro: gridsIntro, LogsIntro: logsIntro}
 	claims := tocEntry{ID: "claims", Text: "The paper's claims"}
 	for _, c := range r.Claims {
 		hc := htmlClaim{Claim: c, HTMLID: used.id("claim-", c.ID)}
@@ -401,6 +475,27 @@ func (r *Report) HTML(figures map[string][]byte) ([]byte, error) {
 		page.Validation = append(page.Validation, hv)
 		val.Sub = append(val.Sub, tocEntry{ID: hv.HTMLID, Text: v.Scenario + ": " + v.Verdict})
 	}
+	logs := tocEntry{ID: "logs", Text: "The original implementation's runs"}
+	for _, l := range r.Logs {
+		hl := htmlLogs{LogsReport: l, HTMLID: used.id("logs-", l.Run), RunText: logsRun(l), DieText: logsDie(l.Estimate),
+			Alt: logsAlt(l), DesimAlt: logsDesimAlt(l)}
+		used[hl.HTMLID+"-caption"] = true
+		if l.Builtin != nil {
+			hl.BuiltinHeading = builtinHeading(l)
+		}
+		for _, m := range l.Estimate.Machines {
+			hl.Machines = append(hl.Machines, htmlLogsMachine{ID: m.ID, Rate: m.Rate, Ticks: m.Ticks, Overshoot: overshootText(m), Start: ms(m.Start)})
+		}
+		var err error
+		if hl.Src, hl.Width, hl.Height, err = inline(figures, l.Figure, "recorded run "+l.Run+"'s figure"); err != nil {
+			return nil, err
+		}
+		if hl.DesimSrc, hl.DesimWidth, hl.DesimHeight, err = inline(figures, l.DesimFigure, "the figure of "+l.Scenario); err != nil {
+			return nil, err
+		}
+		page.Logs = append(page.Logs, hl)
+		logs.Sub = append(logs.Sub, tocEntry{ID: hl.HTMLID, Text: l.Run + ": " + l.Validation.Verdict})
+	}
 	page.TOC = []tocEntry{
 		{ID: "overview", Text: "Overview"},
 		claims,
@@ -411,6 +506,9 @@ func (r *Report) HTML(figures map[string][]byte) ([]byte, error) {
 		page.TOC = append(page.TOC, grids)
 	}
 	page.TOC = append(page.TOC, val)
+	if len(r.Logs) > 0 {
+		page.TOC = append(page.TOC, logs)
+	}
 	var b bytes.Buffer
 	err := htmlPage.Execute(&b, page)
 	return b.Bytes(), err

@@ -274,6 +274,9 @@ type Input struct {
 	Validation []ValidationInput
 	// ValidationNote says why there is no validation, when there is none.
 	ValidationNote string
+	// Logs are the recorded runs of the section "The original
+	// implementation's runs", in the order given; none, no section.
+	Logs []LogsInput
 }
 
 // Report is the computed report.
@@ -292,7 +295,10 @@ type Report struct {
 	Validation []ValidationTable `json:"validation,omitempty"`
 	// ValidationNote explains a missing validation section.
 	ValidationNote string `json:"validation_note,omitempty"`
-	Rules          Rules  `json:"rules"`
+	// Logs are the recorded runs (see LogsInput), when the report has
+	// them.
+	Logs  []LogsReport `json:"original_runs,omitempty"`
+	Rules Rules        `json:"rules"`
 }
 
 // Rules records the thresholds the verdicts used.
@@ -383,6 +389,9 @@ func Build(in Input) *Report {
 	}
 	for _, v := range in.Validation {
 		r.Validation = append(r.Validation, validationTable(v))
+	}
+	for _, l := range in.Logs {
+		r.Logs = append(r.Logs, logsReport(l))
 	}
 	byName := map[string]*ScenarioReport{}
 	probed := true
