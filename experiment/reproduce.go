@@ -55,6 +55,15 @@ type ReproduceOptions struct {
 	// built-in grids: the report then has no phase diagrams and judges
 	// claim 2b over the family.
 	Family bool
+	// Logs are recorded runs, one directory of machine-<i>.csv logs each
+	// (desim's format or the original's), for the section "The original
+	// implementation's runs": each calibrated on its own, validated
+	// against its calibrated scenario and the built-in of its rates and
+	// die, and drawn beside desim's seed 1 of the calibrated scenario.
+	Logs []string
+	// LogSeeds is the number of simulated seeds of those validations (0:
+	// DefaultValidateSeeds).
+	LogSeeds int
 }
 
 // Reproduce regenerates the paper's evidence and tells what holds: for
@@ -63,14 +72,29 @@ type ReproduceOptions struct {
 // runs every built-in grid (see ReproduceGrids) and draws its figure into
 // figures/grid-<name>.png (or, with o.Family, runs claim 2's family
 // instead), validates the simulator against real sockets on
-// ReproduceValidate (unless o.NoReal), and writes the report (see package
-// report) into o.Dir, all files or none.
+// ReproduceValidate (unless o.NoReal), calibrates and validates each
+// recorded run of o.Logs, writing its calibrated scenario into
+// calibrated/<run>.yaml and its figures into figures/logs-<run>.png and
+// figures/logs-<run>-desim.png (<run> its directory's base name, made
+// unique), and writes the report (see package report) into o.Dir, all
+// files or none. Bad logs are bad input, found before anything runs.
 func Reproduce(ctx context.Context, o ReproduceOptions) (*report.Report, error) {
 	if o.Seeds < 2 {
 		return nil, Inputf("%d seeds: need at least 2 for confidence intervals", o.Seeds)
 	}
 	if o.Duration <= 0 {
 		return nil, Inputf("duration %s is not positive", o.Duration)
+	}
+	logSeeds := o.LogSeeds
+	if logSeeds == 0 {
+		logSeeds = DefaultValidateSeeds
+	}
+	if logSeeds < 2 || logSeeds > 1_000_000 {
+		return nil, Inputf("%d log seeds: need 2..1000000 simulated seeds to validate a recorded run against", o.LogSeeds)
+	}
+	logs, err := readReproduceLogs(o.Logs)
+	if err != nil {
+		return nil, err
 	}
 	say := func(format string, args ...any) {
 		if o.Status != nil {
@@ -79,7 +103,6 @@ func Reproduce(ctx context.Context, o ReproduceOptions) (*report.Report, error) 
 	}
 	var grids []*Grid
 	if !o.Family {
-		var err error
 		if grids, err = ReproduceGrids(o); err != nil {
 			return nil, err
 		}
@@ -194,6 +217,15 @@ func Reproduce(ctx context.Context, o ReproduceOptions) (*report.Report, error) 
 			}
 			in.Validation = append(in.Validation, v)
 		}
+	}
+
+	for _, l := range logs {
+		say("desim reproduce: recorded run %s, calibrated and validated against %d simulated seeds\n", l.dir, logSeeds)
+		li, err := l.reportInput(ctx, logSeeds, o.Dir, &set, figures)
+		if err != nil {
+			return nil, err
+		}
+		in.Logs = append(in.Logs, li)
 	}
 
 	r := report.Build(in)

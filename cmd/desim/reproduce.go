@@ -10,9 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"desim/analysis/report"
 	"desim/experiment"
 	"desim/internal/progress"
+	"desim/internal/shell"
 )
 
 func newReproduceCmd(e *env) *cobra.Command {
@@ -53,6 +53,12 @@ func newReproduceCmd(e *env) *cobra.Command {
 			if o.NoReal {
 				o.Command += " --no-real"
 			}
+			for _, l := range o.Logs {
+				o.Command += " " + shell.Join([]string{"--logs", l})
+			}
+			if o.LogSeeds != experiment.DefaultValidateSeeds {
+				o.Command += fmt.Sprintf(" --log-seeds %d", o.LogSeeds)
+			}
 			if !quiet {
 				o.Status = e.stderr
 			}
@@ -71,16 +77,26 @@ func newReproduceCmd(e *env) *cobra.Command {
 			for _, cl := range r.Claims {
 				fmt.Fprintf(e.stdout, "claim %-2s  %-12s %s\n", cl.ID, strings.ToUpper(string(cl.Verdict)), cl.Claim)
 			}
-			failed := 0
 			for _, v := range r.Validation {
 				fmt.Fprintf(e.stdout, "real sockets vs simulator, %s: %s\n", v.Scenario, v.Verdict)
-				if v.Verdict == report.ValidationFailed {
-					failed++
-				}
 			}
-			fmt.Fprintf(e.stderr, "wrote %s\n", filepath.Join(o.Dir, "{REPORT.md,REPORT.html,report.json,figures/}"))
-			if failed > 0 {
-				return exitError{exitFailure, fmt.Errorf("the simulator FAILED its validation against real sockets on %d scenario(s): see the report", failed)}
+			for _, l := range r.Logs {
+				builtin := "no built-in of its rates and die"
+				if b := l.Builtin; b != nil {
+					builtin = fmt.Sprintf("plain built-in %s %s (expected without a timing model)", b.Scenario, b.Verdict)
+					if b.Passed {
+						builtin = fmt.Sprintf("plain built-in %s %s", b.Scenario, b.Verdict)
+					}
+				}
+				fmt.Fprintf(e.stdout, "recorded run %s: calibrated %s, %s\n", l.Run, l.Validation.Verdict, builtin)
+			}
+			files := "{REPORT.md,REPORT.html,report.json,figures/}"
+			if len(r.Logs) > 0 {
+				files = "{REPORT.md,REPORT.html,report.json,figures/,calibrated/}"
+			}
+			fmt.Fprintf(e.stderr, "wrote %s\n", filepath.Join(o.Dir, files))
+			if fs := r.Failures(); len(fs) > 0 {
+				return exitError{exitFailure, fmt.Errorf("%s: see the report", strings.Join(fs, "; "))}
 			}
 			return nil
 		})
@@ -92,6 +108,8 @@ func newReproduceCmd(e *env) *cobra.Command {
 	f.StringVar(&gridDur, "grid-duration", "", "virtual time of each grid run (default: each grid's own, 300s)")
 	f.BoolVar(&o.NoReal, "no-real", false, "skip the real-socket validation")
 	f.IntVar(&o.Workers, "workers", 0, "goroutines running seeds in parallel (default: one per CPU)")
+	f.StringSliceVar(&o.Logs, "logs", nil, "a recorded run's `DIR` (machine-<i>.csv logs) to calibrate, validate and draw in the report; repeatable, or comma-separated")
+	f.IntVar(&o.LogSeeds, "log-seeds", experiment.DefaultValidateSeeds, "simulated seeds of each recorded run's validations")
 	f.BoolVar(&quiet, "quiet", false, "no progress display, print only where the report is")
 	return c
 }
