@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -9,7 +8,6 @@ import (
 
 	"desim/analysis/calibrate"
 	"desim/experiment"
-	"desim/scenarios"
 	"desim/sim"
 )
 
@@ -66,9 +64,7 @@ func validateLogs(e *env, a []string, seed string, seeds int) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "validate %s: %d recorded run(s) against %d simulated seeds (%d..%d), %s of scenario time each (the recorded runs')\n\n",
-		s.Name, len(v.Runs), seeds, v.SimSeeds.From, v.SimSeeds.To, scenarios.FormatDuration(v.Scenario.Duration))
-	v.Result.WriteText(e.stdout)
+	v.WriteText(e.stdout)
 	if !v.Passed() {
 		return exitError{code: exitFailure}
 	}
