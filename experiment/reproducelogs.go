@@ -2,8 +2,10 @@ package experiment
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -57,10 +59,12 @@ func readReproduceLogs(dirs []string) ([]*reproduceLog, error) {
 	taken := map[string]bool{}
 	for _, dir := range dirs {
 		st, err := os.Stat(dir)
-		if err != nil {
-			return nil, Inputf("recorded run %s: %w", dir, err)
-		}
-		if !st.IsDir() {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, Inputf("recorded run %s: no such directory", dir)
+		case err != nil:
+			return nil, Input(err)
+		case !st.IsDir():
 			return nil, Inputf("recorded run %s: not a directory (a run is a directory of machine-<i>.csv logs)", dir)
 		}
 		l := &reproduceLog{dir: dir, run: uniqueRun(runName(dir), taken)}
@@ -82,7 +86,8 @@ func readReproduceLogs(dirs []string) ([]*reproduceLog, error) {
 }
 
 // runName is a run directory's base name as a file name: characters
-// outside [A-Za-z0-9._-] become '-', leading dots go, "" becomes "run".
+// outside [A-Za-z0-9._-] become '-' and leading dots go; a name without a
+// letter or digit becomes "run".
 func runName(dir string) string {
 	base := filepath.Base(filepath.Clean(dir))
 	if base == "." || base == ".." || base == string(filepath.Separator) {
@@ -99,10 +104,11 @@ func runName(dir string) string {
 			b.WriteByte('-')
 		}
 	}
-	if name := strings.TrimLeft(b.String(), "."); name != "" {
-		return name
+	name := strings.TrimLeft(b.String(), ".")
+	if !strings.ContainsFunc(name, func(c rune) bool { return c != '.' && c != '_' && c != '-' }) {
+		return "run" // no letter or digit: "/", "-"
 	}
-	return "run"
+	return name
 }
 
 // uniqueRun returns name, or name-2, name-3... the first whose files
@@ -157,8 +163,10 @@ func (l *reproduceLog) reportInput(ctx context.Context, seeds int, dir string, s
 		DesimFigureCommand: shell.Join([]string{"desim", "run", l.path, "--seed", strconv.FormatUint(l.scenario.Seed, 10), "--plot"}),
 		Recorded:           report.FactsOf(l.rec.Log.Machines),
 	}
-	if err := os.MkdirAll(filepath.Join(dir, "calibrated"), 0o755); err != nil {
-		return in, err
+	for _, sub := range []string{"calibrated", "figures"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return in, err
+		}
 	}
 	if err := set.Write(filepath.Join(dir, filepath.FromSlash(l.path)), l.yaml); err != nil {
 		return in, err

@@ -84,12 +84,15 @@ func TestReportInBrowser(t *testing.T) {
 	start := time.Now() // timing-ok: logged, never asserted
 
 	// A quick reproduce: every built-in, 2 seeds of 30 s, the grids' cells
-	// 2 seeds of 5 s, no real sockets.
+	// 2 seeds of 5 s, no real sockets, and two of the original's runs
+	// (their figures side by side) against 20 simulated seeds.
 	dir := t.TempDir()
+	original := filepath.Join("..", "calibrate", "testdata", "original")
 	r, err := experiment.Reproduce(context.Background(), experiment.ReproduceOptions{
 		Dir: dir, Seeds: 2, Duration: 30 * time.Second, NoReal: true, Workers: 1,
 		GridSeeds: 2, GridDuration: 5 * time.Second,
-		Command: "desim reproduce --seeds 2 --duration 30s --grid-seeds 2 --grid-duration 5s --no-real",
+		Logs: []string{filepath.Join(original, "A1"), filepath.Join(original, "C1")}, LogSeeds: 20,
+		Command: "desim reproduce --seeds 2 --duration 30s --grid-seeds 2 --grid-duration 5s --no-real --logs ../calibrate/testdata/original/A1,../calibrate/testdata/original/C1 --log-seeds 20",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -108,6 +111,13 @@ func TestReportInBrowser(t *testing.T) {
 	for _, g := range r.Grids {
 		if figs[g.Figure], err = os.ReadFile(filepath.Join(dir, filepath.FromSlash(g.Figure))); err != nil {
 			t.Fatal(err)
+		}
+	}
+	for _, l := range r.Logs {
+		for _, f := range []string{l.Figure, l.DesimFigure} {
+			if figs[f], err = os.ReadFile(filepath.Join(dir, filepath.FromSlash(f))); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	again, err := r.HTML(figs)
@@ -190,12 +200,12 @@ func TestReportInBrowser(t *testing.T) {
 			if got.BodyScrollWidth > got.InnerWidth || got.DocScrollWidth > got.InnerWidth {
 				t.Errorf("the page scrolls sideways: body %d px, document %d px wide in a window of %d; sticking out: %q", got.BodyScrollWidth, got.DocScrollWidth, got.InnerWidth, got.Overflowing)
 			}
-			if got.Images != len(r.Scenarios)+len(r.Grids) || len(got.Undecoded) > 0 {
-				t.Errorf("%d images (want %d), not decoded: %q", got.Images, len(r.Scenarios)+len(r.Grids), got.Undecoded)
+			if want := len(r.Scenarios) + len(r.Grids) + 2*len(r.Logs); got.Images != want || len(got.Undecoded) > 0 {
+				t.Errorf("%d images (want %d), not decoded: %q", got.Images, want, got.Undecoded)
 			}
-			// Five sections and the phase diagrams', each claim, scenario,
-			// grid and validation.
-			if want := 6 + len(r.Claims) + len(r.Scenarios) + len(r.Grids) + len(r.Validation); got.TOCLinks != want || len(got.Unresolved) > 0 {
+			// Five sections, the phase diagrams' and the recorded runs',
+			// each claim, scenario, grid, validation and recorded run.
+			if want := 7 + len(r.Claims) + len(r.Scenarios) + len(r.Grids) + len(r.Validation) + len(r.Logs); got.TOCLinks != want || len(got.Unresolved) > 0 {
 				t.Errorf("%d links in the table of contents (want %d); leading nowhere: %q", got.TOCLinks, want, got.Unresolved)
 			}
 			png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,7 +21,12 @@ import (
 // numbers in the Markdown.
 func TestReproduce(t *testing.T) {
 	dir := t.TempDir()
-	r := mustRun(t, "reproduce", "--seeds", "20", "--duration", "60s", "--grid-seeds", "3", "--grid-duration", "5s", "--no-real", "--quiet", "--out", dir)
+	// Two of the original's runs: A1, which the plain built-in A1 fails,
+	// and C1, whose rates and die no built-in has.
+	original := filepath.Join("..", "..", "analysis", "calibrate", "testdata", "original")
+	a1, c1 := filepath.Join(original, "A1"), filepath.Join(original, "C1")
+	r := mustRun(t, "reproduce", "--seeds", "20", "--duration", "60s", "--grid-seeds", "3", "--grid-duration", "5s", "--no-real", "--quiet", "--out", dir,
+		"--logs", a1+","+c1, "--log-seeds", "200")
 	for _, id := range []string{"1 ", "2a", "2b", "3a", "3b", "4 "} {
 		if !strings.Contains(r.stdout, "claim "+id) {
 			t.Errorf("stdout lacks claim %s:\n%s", id, r.stdout)
@@ -130,8 +136,9 @@ func TestReproduce(t *testing.T) {
 	if !strings.Contains(string(html), "data:image/png;base64,") {
 		t.Error("REPORT.html does not inline its figures")
 	}
+	checkReproduceLogs(t, dir, rep, r.stdout, string(md), string(html), a1, c1)
 	// Nothing else is left in the directories (no temporary files).
-	for _, d := range []string{dir, filepath.Join(dir, "figures")} {
+	for _, d := range []string{dir, filepath.Join(dir, "figures"), filepath.Join(dir, "calibrated")} {
 		entries, err := os.ReadDir(d)
 		if err != nil {
 			t.Fatal(err)
@@ -141,6 +148,73 @@ func TestReproduce(t *testing.T) {
 				t.Errorf("%s: temporary file %s left behind", d, e.Name())
 			}
 		}
+	}
+}
+
+// checkReproduceLogs checks the section of the recorded runs a1 and c1
+// in a report made in dir: A1 passes against its calibrated scenario and
+// fails against the plain built-in A1 on its clock slopes, which does not
+// fail the report; no built-in has C1's rates and die. Each run's
+// calibrated scenario is a scenario file and its two figures are PNGs.
+func checkReproduceLogs(t *testing.T, dir string, rep report.Report, stdout, md, html, a1, c1 string) {
+	t.Helper()
+	for _, want := range []string{
+		"recorded run A1: calibrated PASS, plain built-in A1 FAIL (expected without a timing model)\n",
+		"recorded run C1: calibrated PASS, no built-in of its rates and die\n",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	if len(rep.Logs) != 2 || rep.Logs[0].Run != "A1" || rep.Logs[1].Run != "C1" {
+		t.Fatalf("report.json: recorded runs %+v, want A1 and C1", rep.Logs)
+	}
+	l1, l3 := rep.Logs[0], rep.Logs[1]
+	if !l1.Validation.Passed || l1.Validation.Comparisons != 39 || l1.Builtin == nil || l1.Builtin.Scenario != "A1" || l1.Builtin.Passed ||
+		!slices.Contains(l1.Builtin.Rejected, "machine 0 clock_slope") || l1.Builtin.SimSeeds.Count() != 200 || l1.Dir != a1 ||
+		!slices.Equal(l1.Estimate.Rates, []string{"6", "6", "6"}) || l1.Estimate.Die != 10 || l1.Estimate.DieLo > 10 || l1.Estimate.DieHi < 10 {
+		t.Errorf("report.json's A1: %+v, built-in %+v", l1, l1.Builtin)
+	}
+	if !l3.Validation.Passed || l3.Builtin != nil || !strings.Contains(l3.BuiltinNote, "No built-in scenario has rates 6, 3, 2 c/s and die 7") ||
+		l3.Estimate.Die != 7 || l3.Estimate.DieLo > 6 {
+		t.Errorf("report.json's C1: %+v", l3)
+	}
+	if fs := rep.Failures(); len(fs) != 0 {
+		t.Errorf("the report fails: %q", fs)
+	}
+	for _, l := range rep.Logs {
+		s, err := scenarios.Load(filepath.Join(dir, filepath.FromSlash(l.Calibrated)))
+		if err != nil || l.Calibrated != "calibrated/"+l.Run+".yaml" || s.Name != l.Scenario || s.Die != l.Estimate.Die || !s.Timed() {
+			t.Errorf("%s: %v", l.Calibrated, err)
+		}
+		for _, f := range []string{l.Figure, l.DesimFigure} {
+			png, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f)))
+			if err != nil || len(png) < 1000 || string(png[1:4]) != "PNG" {
+				t.Errorf("%s: %d bytes, %v", f, len(png), err)
+			}
+		}
+		if l.Figure != "figures/logs-"+l.Run+".png" || l.DesimFigure != "figures/logs-"+l.Run+"-desim.png" {
+			t.Errorf("%s's figures %s and %s", l.Run, l.Figure, l.DesimFigure)
+		}
+		for _, want := range []string{"### " + l.Run + "\n", "](" + l.Figure + ") ![", "`" + l.Validation.Command + "`", "`" + l.CalibrateCommand + "`"} {
+			if !strings.Contains(md, want) {
+				t.Errorf("REPORT.md lacks %q", want)
+			}
+		}
+		if !strings.Contains(html, `<h3 id="logs-`+l.Run+`">`+l.Run+`</h3>`) || !strings.Contains(html, `<a href="#logs-`+l.Run+`">`+l.Run+`: PASS</a>`) {
+			t.Errorf("REPORT.html lacks %s's section or its entry in the contents", l.Run)
+		}
+	}
+	for _, want := range []string{"## The original implementation's runs", "--logs " + a1 + " --logs " + c1 + " --log-seeds 200"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("REPORT.md lacks %q", want)
+		}
+	}
+	if !strings.Contains(md, "**Against the plain built-in A1: FAIL: 6 of 39 comparisons rejected (machine 0 clock\\_slope, machine 0 drift,") {
+		t.Error("REPORT.md does not say which comparisons the plain built-in A1 fails")
+	}
+	if n := strings.Count(html, `<div class="figrow"><figure>`); n != 2 {
+		t.Errorf("REPORT.html has %d rows of figures, want one per recorded run", n)
 	}
 }
 
