@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"desim/scenarios"
 	"desim/sim"
@@ -244,6 +245,132 @@ func TestCalibrateOwnLogs(t *testing.T) {
 			checkPower(t, r.stdout)
 		})
 	}
+}
+
+// subMsScenario is a scenario whose machines start less than a
+// millisecond apart, as desim's real runs do, and more than the latency
+// apart: machine 0 sends on its first tick (a die of 4 faces: with
+// probability 3/4), and its message reaches machine 2 before machine 2's
+// first tick, which is then a receive. No timing model: the starts alone.
+const subMsScenario = `name: subms
+seed: 1
+duration: 10s
+die: 4
+latency: 100us
+jitter: 0s
+machines:
+  - rate: 6
+  - rate: 4
+    start: 250us
+  - rate: 2
+    start: 400us
+`
+
+// TestCalibrateSubMillisecondStarts calibrates desim's own runs of
+// subMsScenario and validates each against its calibrated scenario, which
+// must pass. It fails today for seeds 1 and 3 (and in 10 of seeds 1..20):
+// the calibrated scenario rounds each start to 1 ms
+// (analysis/calibrate/yaml.go, Estimate.start), so all three machines
+// start at 0, a first tick can no longer be a receive, and machine 2's
+// receives, 20 of its 20 ticks in the run, lie above every simulated
+// seed's (p = 2.5e-4, rejected). A real run on this host shows the same
+// (its machines' first ticks 0.1–0.5 ms apart): see
+// TestCalibrateRealSleepTicker. With the starts written to 1 µs, all 20
+// seeds pass.
+func TestCalibrateSubMillisecondStarts(t *testing.T) {
+	dir := t.TempDir()
+	scen := filepath.Join(dir, "subms.yaml")
+	writeTestFile(t, scen, subMsScenario)
+	want, err := scenarios.Load(scen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, seed := range []string{"1", "2", "3", "4"} {
+		t.Run("seed="+seed, func(t *testing.T) {
+			if raceDetector && seed != "1" {
+				t.Skip("under the race detector one seed: it slows the validation's simulations seventeenfold")
+			}
+			tmp := t.TempDir()
+			run := filepath.Join(tmp, "run")
+			mustRun(t, "run", scen, "--seed", seed, "--out", run, "--quiet")
+			file, s, _, _ := calibrated(t, tmp, run)
+			r := desim("validate", "--logs", run, file, "--seeds", validateSeeds)
+			if r.code != 0 {
+				var starts []string
+				for i, m := range s.Machines {
+					starts = append(starts, fmt.Sprintf("machine %d: %s (true %s)", i, m.Start, want.Machines[i].Start))
+				}
+				t.Errorf("validate --logs against the calibrated scenario: exit %d, want 0; calibrated starts %s\n%s", r.code, strings.Join(starts, ", "), r.stdout)
+			}
+			checkPower(t, r.stdout)
+		})
+	}
+}
+
+// TestCalibrateRealSleepTicker calibrates a run of "desim real --ticker
+// sleep", which ticks as the original implementation did (a period after
+// each tick's work), and validates the run against the calibrated
+// scenario: the issue's end-to-end check of the timing model. It runs
+// processes for 10 s of wall time and is skipped with -short.
+//
+// Tolerances, wider than for simulated logs because this is a real run on
+// a loaded 2-core host: the rates must come back exactly (the rate rule
+// allows a mean overshoot up to 2 ms; this host shows 0.1–0.3 ms); every
+// machine's mean overshoot must be positive (a sleep never returns early)
+// and under 2 ms; the die's 99 % interval must hold the scenario's 4
+// (which free ticks there are depends on the run's timing, so this can
+// fail by chance, at most 1 % of the time); the starts must be within
+// 5 ms of each other (the machines start together; their first ticks
+// are 0.1–0.5 ms apart here); "validate --logs" must exit 0.
+//
+// The validation fails today in some runs (2 of 7 while this test was
+// written, each on machine 2's receives: 20 of its 20 ticks), for the
+// reason TestCalibrateSubMillisecondStarts shows deterministically: the
+// calibrated starts are rounded to 1 ms, all three become 0, and a first
+// tick that was a receive in the real run (machine 0's first message
+// reaching machine 2 before machine 2's first tick) cannot happen in the
+// simulated ones.
+func TestCalibrateRealSleepTicker(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end tests with processes are skipped with -short")
+	}
+	bin := buildDesim(t, t.TempDir())
+	dir := t.TempDir()
+	scen := filepath.Join(dir, "small.yaml")
+	writeTestFile(t, scen, "name: small\nseed: 1\nduration: 10s\ndie: 4\nmachines:\n  - rate: 6\n  - rate: 4\n  - rate: 2\n")
+	want, err := scenarios.Load(scen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(dir, "run")
+	p := startDesim(t, bin, "real", scen, "--ticker", "sleep", "--speed", "1", "--duration", "10s", "--out", run)
+	if code := p.wait(t); code != 0 {
+		t.Fatalf("desim real: exit %d\nstdout:\n%s\nstderr:\n%s", code, p.stdout, p.stderr)
+	}
+	file, s, lo, hi := calibrated(t, dir, run)
+	if len(s.Machines) != len(want.Machines) {
+		t.Fatalf("%d machines, want %d", len(s.Machines), len(want.Machines))
+	}
+	for i, m := range s.Machines {
+		if m.Rate != want.Machines[i].Rate {
+			t.Errorf("machine %d: rate %s, want %s", i, m.Rate, want.Machines[i].Rate)
+		}
+		if o := m.Timing.OvershootMean; o <= 0 || o >= 2*time.Millisecond {
+			t.Errorf("machine %d: mean overshoot %s, want in (0, 2ms)", i, o)
+		}
+		if m.Start > 5*time.Millisecond {
+			t.Errorf("machine %d: start %s, want within 5ms of the earliest", i, m.Start)
+		}
+	}
+	if lo > want.Die || hi < want.Die {
+		t.Errorf("die interval [%d, %d] does not hold the scenario's %d", lo, hi, want.Die)
+	}
+	r := desim("validate", "--logs", run, file, "--seeds", validateSeeds)
+	if r.code != 0 {
+		b, _ := os.ReadFile(file)
+		t.Errorf("validate --logs against the calibrated scenario: exit %d, want 0\n%s\ncalibrated:\n%s", r.code, r.stdout, b)
+	}
+	checkPower(t, r.stdout)
 }
 
 // TestCalibrateBadInput: bad runs and options exit 2 with a message that
