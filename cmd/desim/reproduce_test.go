@@ -18,15 +18,25 @@ import (
 
 // TestReproduce runs "desim reproduce" with few seeds and a short duration
 // and checks the report: every file, section and claim, and the JSON's
-// numbers in the Markdown.
+// numbers in the Markdown; with three recorded runs, one of which fails
+// against its calibrated scenario, so that the report is written and
+// desim reproduce exits 1.
 func TestReproduce(t *testing.T) {
 	dir := t.TempDir()
 	// Two of the original's runs: A1, which the plain built-in A1 fails,
-	// and C1, whose rates and die no built-in has.
+	// and C1, whose rates and die no built-in has; and A1 with machine 0's
+	// clock jumping by 5 once, which its calibrated scenario fails (its
+	// final clock and jumps, exact in every simulated run).
 	original := filepath.Join("..", "..", "analysis", "calibrate", "testdata", "original")
-	a1, c1 := filepath.Join(original, "A1"), filepath.Join(original, "C1")
-	r := mustRun(t, "reproduce", "--seeds", "20", "--duration", "60s", "--grid-seeds", "3", "--grid-duration", "5s", "--no-real", "--quiet", "--out", dir,
-		"--logs", a1+","+c1, "--log-seeds", "200")
+	a1, c1, bad := filepath.Join(original, "A1"), filepath.Join(original, "C1"), jumpedRun(t, filepath.Join(original, "A1"))
+	args := []string{"reproduce", "--seeds", "20", "--duration", "60s", "--grid-seeds", "3", "--grid-duration", "5s", "--no-real", "--quiet", "--out", dir,
+		"--logs", a1 + "," + c1, "--logs", bad, "--log-seeds", "200"}
+	r := desim(args...)
+	// The report is written, and the run that fails against its
+	// calibrated scenario fails it.
+	if want := "desim reproduce: recorded run A1-2 FAILS against its calibrated scenario calibrated/A1-2.yaml: 3 of 39 comparisons rejected: see the report"; r.code != exitFailure || !strings.Contains(r.stderr, want) {
+		t.Fatalf("desim %s: exit %d, want 1 and %q\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.code, want, r.stdout, r.stderr)
+	}
 	for _, id := range []string{"1 ", "2a", "2b", "3a", "3b", "4 "} {
 		if !strings.Contains(r.stdout, "claim "+id) {
 			t.Errorf("stdout lacks claim %s:\n%s", id, r.stdout)
@@ -136,7 +146,7 @@ func TestReproduce(t *testing.T) {
 	if !strings.Contains(string(html), "data:image/png;base64,") {
 		t.Error("REPORT.html does not inline its figures")
 	}
-	checkReproduceLogs(t, dir, rep, r.stdout, string(md), string(html), a1, c1)
+	checkReproduceLogs(t, dir, rep, r.stdout, string(md), string(html), a1, c1, bad)
 	// Nothing else is left in the directories (no temporary files).
 	for _, d := range []string{dir, filepath.Join(dir, "figures"), filepath.Join(dir, "calibrated")} {
 		entries, err := os.ReadDir(d)
@@ -151,25 +161,62 @@ func TestReproduce(t *testing.T) {
 	}
 }
 
-// checkReproduceLogs checks the section of the recorded runs a1 and c1
-// in a report made in dir: A1 passes against its calibrated scenario and
-// fails against the plain built-in A1 on its clock slopes, which does not
-// fail the report; no built-in has C1's rates and die. Each run's
-// calibrated scenario is a scenario file and its two figures are PNGs.
-func checkReproduceLogs(t *testing.T, dir string, rep report.Report, stdout, md, html, a1, c1 string) {
+// jumpedRun copies the recorded run in dir to a directory of the same
+// name, with machine 0's logical clock 4 ahead from its 100th tick on: a
+// jump of 5 that no run of the model makes on A1's equal machines.
+func jumpedRun(t *testing.T, dir string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), filepath.Base(dir))
+	if err := os.Mkdir(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		name := fmt.Sprintf("machine-%d.csv", i)
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.SplitAfter(string(data), "\n")
+		for k := 99; i == 0 && k < len(lines) && lines[k] != ""; k++ {
+			j := strings.LastIndexByte(lines[k], ',')
+			clock, err := strconv.Atoi(strings.TrimSpace(lines[k][j+1:]))
+			if err != nil {
+				t.Fatalf("%s:%d: %v", name, k+1, err)
+			}
+			lines[k] = lines[k][:j+1] + strconv.Itoa(clock+4) + "\n"
+		}
+		if err := os.WriteFile(filepath.Join(out, name), []byte(strings.Join(lines, "")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+// checkReproduceLogs checks the section of the recorded runs a1, c1 and
+// bad in a report made in dir: A1 passes against its calibrated scenario
+// and fails against the plain built-in A1 on its clock slopes, which does
+// not fail the report; no built-in has C1's rates and die; bad, named
+// A1-2 beside A1, fails against its calibrated scenario, which fails the
+// report. Each run's calibrated scenario is a scenario file and its two
+// figures are PNGs.
+func checkReproduceLogs(t *testing.T, dir string, rep report.Report, stdout, md, html, a1, c1, bad string) {
 	t.Helper()
 	for _, want := range []string{
 		"recorded run A1: calibrated PASS, plain built-in A1 FAIL (expected without a timing model)\n",
 		"recorded run C1: calibrated PASS, no built-in of its rates and die\n",
+		"recorded run A1-2: calibrated FAIL, plain built-in A1 FAIL (expected without a timing model)\n",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}
 	}
-	if len(rep.Logs) != 2 || rep.Logs[0].Run != "A1" || rep.Logs[1].Run != "C1" {
-		t.Fatalf("report.json: recorded runs %+v, want A1 and C1", rep.Logs)
+	if len(rep.Logs) != 3 || rep.Logs[0].Run != "A1" || rep.Logs[1].Run != "C1" || rep.Logs[2].Run != "A1-2" {
+		t.Fatalf("report.json: recorded runs %+v, want A1, C1 and A1-2", rep.Logs)
 	}
-	l1, l3 := rep.Logs[0], rep.Logs[1]
+	l1, l3, l2 := rep.Logs[0], rep.Logs[1], rep.Logs[2]
+	if l2.Validation.Passed || !slices.Equal(l2.Validation.Rejected, []string{"machine 0 final_clock", "machine 0 mean_jump", "machine 0 max_jump"}) || l2.Dir != bad {
+		t.Errorf("report.json's A1-2: %+v", l2.Validation)
+	}
 	if !l1.Validation.Passed || l1.Validation.Comparisons != 39 || l1.Builtin == nil || l1.Builtin.Scenario != "A1" || l1.Builtin.Passed ||
 		!slices.Contains(l1.Builtin.Rejected, "machine 0 clock_slope") || l1.Builtin.SimSeeds.Count() != 200 || l1.Dir != a1 ||
 		!slices.Equal(l1.Estimate.Rates, []string{"6", "6", "6"}) || l1.Estimate.Die != 10 || l1.Estimate.DieLo > 10 || l1.Estimate.DieHi < 10 {
@@ -179,8 +226,8 @@ func checkReproduceLogs(t *testing.T, dir string, rep report.Report, stdout, md,
 		l3.Estimate.Die != 7 || l3.Estimate.DieLo > 6 {
 		t.Errorf("report.json's C1: %+v", l3)
 	}
-	if fs := rep.Failures(); len(fs) != 0 {
-		t.Errorf("the report fails: %q", fs)
+	if fs := rep.Failures(); len(fs) != 1 || !strings.HasPrefix(fs[0], "recorded run A1-2 FAILS") {
+		t.Errorf("the report fails with %q, want A1-2 alone", fs)
 	}
 	for _, l := range rep.Logs {
 		s, err := scenarios.Load(filepath.Join(dir, filepath.FromSlash(l.Calibrated)))
@@ -201,11 +248,12 @@ func checkReproduceLogs(t *testing.T, dir string, rep report.Report, stdout, md,
 				t.Errorf("REPORT.md lacks %q", want)
 			}
 		}
-		if !strings.Contains(html, `<h3 id="logs-`+l.Run+`">`+l.Run+`</h3>`) || !strings.Contains(html, `<a href="#logs-`+l.Run+`">`+l.Run+`: PASS</a>`) {
+		if !strings.Contains(html, `<h3 id="logs-`+l.Run+`">`+l.Run+`</h3>`) || !strings.Contains(html, `<a href="#logs-`+l.Run+`">`+l.Run+`: `+l.Validation.Verdict+`</a>`) {
 			t.Errorf("REPORT.html lacks %s's section or its entry in the contents", l.Run)
 		}
 	}
-	for _, want := range []string{"## The original implementation's runs", "--logs " + a1 + " --logs " + c1 + " --log-seeds 200"} {
+	for _, want := range []string{"## The original implementation's runs", "--logs " + a1 + " --logs " + c1 + " --logs " + bad + " --log-seeds 200",
+		"**Against the calibrated scenario A1-2-calibrated: FAIL: 3 of 39 comparisons rejected (machine 0 final\\_clock, machine 0 mean\\_jump, machine 0 max\\_jump).**"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("REPORT.md lacks %q", want)
 		}
@@ -213,7 +261,7 @@ func checkReproduceLogs(t *testing.T, dir string, rep report.Report, stdout, md,
 	if !strings.Contains(md, "**Against the plain built-in A1: FAIL: 6 of 39 comparisons rejected (machine 0 clock\\_slope, machine 0 drift,") {
 		t.Error("REPORT.md does not say which comparisons the plain built-in A1 fails")
 	}
-	if n := strings.Count(html, `<div class="figrow"><figure>`); n != 2 {
+	if n := strings.Count(html, `<div class="figrow"><figure>`); n != 3 {
 		t.Errorf("REPORT.html has %d rows of figures, want one per recorded run", n)
 	}
 }
