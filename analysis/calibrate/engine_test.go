@@ -80,7 +80,7 @@ func TestEngineTiming(t *testing.T) {
 // on desim's engine, and calibrates that run: the rates come back exactly,
 // the die's interval holds the calibrated R̂, the overshoot means come
 // back within 10 % and the starts within 1 ms (the scenario's starts are
-// the first estimate's, rounded to 1 ms).
+// the first estimate's, rounded to 1 µs).
 func TestRoundTrip(t *testing.T) {
 	for _, name := range []string{"A5", "B4"} {
 		t.Run(name, func(t *testing.T) {

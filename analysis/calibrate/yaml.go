@@ -18,7 +18,7 @@ import (
 // name becomes "calibrated").
 //
 // The file has the estimated rates; each machine's start, its mean start
-// offset rounded to 1 ms (and at most the duration less 1 ms); a
+// offset rounded to 1 µs (and at most the duration less 1 µs); a
 // per-machine timing block with the overshoot's mean and sd rounded to
 // 1 µs and held to the format's limits (see overshootYAML: a negative
 // mean, possible only within RateSlack, is written as 0 with sd 0, and the
@@ -151,7 +151,7 @@ func overshootYAML(o Overshoot) (mean, sd time.Duration, clamped bool) {
 // Scenario returns the scenario that YAML writes, as package scenarios
 // reads it back: name cleaned as YAML does, seed 1, the estimated
 // duration, die R̂, the assumed latency and no jitter, each machine's rate,
-// start (rounded to 1 ms) and overshoot (rounded to 1 µs, within the
+// start (rounded to 1 µs) and overshoot (rounded to 1 µs, within the
 // format's limits), and no start spread. Without overshoot on any machine
 // it has no timing model.
 func (e *Estimate) Scenario(name string) *scenarios.Scenario {
@@ -186,9 +186,11 @@ func (e *Estimate) timed() bool {
 }
 
 // start is the machine's start as written: its mean start offset rounded
-// to 1 ms, at least 0 and before the duration.
+// to 1 µs, at least 0 and before the duration. Not coarser: machines that
+// start a fraction of a millisecond apart (as desim's real runs do) must
+// keep their order, or a first tick that was a receive no longer can be.
 func (e *Estimate) start(m Machine) time.Duration {
-	return min(roundMs(m.Start), e.Duration-time.Millisecond)
+	return min(max(0, roundUs(m.Start)), e.Duration-time.Microsecond)
 }
 
 // description is the scenario's description.
