@@ -405,7 +405,7 @@ rule: a real value passes when Holm's procedure does not reject its p-value, the
       ±res, never more than one simulated sd; a value every seed agrees on ("exact") must be within ±res of it:
         ticks          ±0: the real mode runs tick k at the simulator's time, so only an overrun changes the count
         other counts   ±1: a message landing just before instead of just after a tick moves a count by one
-        slopes, drift  ±%g/s: %g of the fastest rate, for the shift of late tick times
+        slopes, drift  ±%.2g/s: %g of the fastest rate, for the shift of late tick times
         mean_jump      ±%g of the simulated mean
       ok* = passes only thanks to ±res. twin = the simulator on the real run's own seed, shown, not judged.
 `, v.Seeds, d.Spread, FamilyAlpha, d.Spread, 100*FamilyAlpha, RelResolution*v.Fastest, RelResolution, RelResolution)
