@@ -268,15 +268,13 @@ machines:
 
 // TestCalibrateSubMillisecondStarts calibrates desim's own runs of
 // subMsScenario and validates each against its calibrated scenario, which
-// must pass. It fails today for seeds 1 and 3 (and in 10 of seeds 1..20):
-// the calibrated scenario rounds each start to 1 ms
-// (analysis/calibrate/yaml.go, Estimate.start), so all three machines
-// start at 0, a first tick can no longer be a receive, and machine 2's
-// receives, 20 of its 20 ticks in the run, lie above every simulated
-// seed's (p = 2.5e-4, rejected). A real run on this host shows the same
-// (its machines' first ticks 0.1–0.5 ms apart): see
-// TestCalibrateRealSleepTicker. With the starts written to 1 µs, all 20
-// seeds pass.
+// must pass. It failed for seeds 1 and 3 (and 10 of seeds 1..20) while the
+// calibrated scenario rounded each start to 1 ms (fixed in be79a28: to
+// 1 µs): all three machines then started at 0, a first tick could no
+// longer be a receive, and machine 2's receives, 20 of its 20 ticks in the
+// run, lay above every simulated seed's (p = 2.5e-4, rejected). Real runs
+// on this host did the same (their machines' first ticks are 0.1–0.5 ms
+// apart): see TestCalibrateRealSleepTicker.
 func TestCalibrateSubMillisecondStarts(t *testing.T) {
 	dir := t.TempDir()
 	scen := filepath.Join(dir, "subms.yaml")
@@ -323,13 +321,10 @@ func TestCalibrateSubMillisecondStarts(t *testing.T) {
 // 5 ms of each other (the machines start together; their first ticks
 // are 0.1–0.5 ms apart here); "validate --logs" must exit 0.
 //
-// The validation fails today in some runs (2 of 7 while this test was
-// written, each on machine 2's receives: 20 of its 20 ticks), for the
-// reason TestCalibrateSubMillisecondStarts shows deterministically: the
-// calibrated starts are rounded to 1 ms, all three become 0, and a first
-// tick that was a receive in the real run (machine 0's first message
-// reaching machine 2 before machine 2's first tick) cannot happen in the
-// simulated ones.
+// Before be79a28 the validation failed in some runs (2 of 7 while this
+// test was written, each on machine 2's receives: 20 of its 20 ticks), for
+// the reason TestCalibrateSubMillisecondStarts shows deterministically;
+// with the starts calibrated to 1 µs it passed 8 of 8.
 func TestCalibrateRealSleepTicker(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end tests with processes are skipped with -short")
