@@ -337,7 +337,29 @@ func TestCalibrateRealSleepTicker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := filepath.Join(dir, "run")
+	// A real run on a loaded host is one draw: the die's 99 % interval
+	// misses by chance in 1 % of runs, the validation fails a correct model
+	// in at most 1 %, and loopback may beat the assumed 100us latency. One
+	// retry makes a chance failure of both attempts rare (about 1e-3),
+	// while a systematic fault fails both.
+	var problems []string
+	for attempt := 1; attempt <= 2; attempt++ {
+		problems = sleepTickerAttempt(t, bin, dir, scen, want, attempt)
+		if len(problems) == 0 {
+			return
+		}
+		t.Logf("attempt %d:\n%s", attempt, strings.Join(problems, "\n"))
+	}
+	t.Errorf("both attempts failed; the last:\n%s", strings.Join(problems, "\n"))
+}
+
+// sleepTickerAttempt runs the scenario once with the sleep ticker,
+// calibrates the run and validates it against its calibration; it returns
+// what went wrong.
+func sleepTickerAttempt(t *testing.T, bin, dir, scen string, want *scenarios.Scenario, attempt int) []string {
+	var problems []string
+	errorf := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	run := filepath.Join(dir, fmt.Sprintf("run-%d", attempt))
 	p := startDesim(t, bin, "real", scen, "--ticker", "sleep", "--speed", "1", "--duration", "10s", "--out", run)
 	if code := p.wait(t); code != 0 {
 		t.Fatalf("desim real: exit %d\nstdout:\n%s\nstderr:\n%s", code, p.stdout, p.stderr)
@@ -348,24 +370,25 @@ func TestCalibrateRealSleepTicker(t *testing.T) {
 	}
 	for i, m := range s.Machines {
 		if m.Rate != want.Machines[i].Rate {
-			t.Errorf("machine %d: rate %s, want %s", i, m.Rate, want.Machines[i].Rate)
+			errorf("machine %d: rate %s, want %s", i, m.Rate, want.Machines[i].Rate)
 		}
 		if o := m.Timing.OvershootMean; o <= 0 || o >= 2*time.Millisecond {
-			t.Errorf("machine %d: mean overshoot %s, want in (0, 2ms)", i, o)
+			errorf("machine %d: mean overshoot %s, want in (0, 2ms)", i, o)
 		}
 		if m.Start > 5*time.Millisecond {
-			t.Errorf("machine %d: start %s, want within 5ms of the earliest", i, m.Start)
+			errorf("machine %d: start %s, want within 5ms of the earliest", i, m.Start)
 		}
 	}
 	if lo > want.Die || hi < want.Die {
-		t.Errorf("die interval [%d, %d] does not hold the scenario's %d", lo, hi, want.Die)
+		errorf("die interval [%d, %d] does not hold the scenario's %d", lo, hi, want.Die)
 	}
 	r := desim("validate", "--logs", run, file, "--seeds", validateSeeds)
 	if r.code != 0 {
 		b, _ := os.ReadFile(file)
-		t.Errorf("validate --logs against the calibrated scenario: exit %d, want 0\n%s\ncalibrated:\n%s", r.code, r.stdout, b)
+		errorf("validate --logs against the calibrated scenario: exit %d, want 0\n%s\ncalibrated:\n%s", r.code, r.stdout, b)
 	}
 	checkPower(t, r.stdout)
+	return problems
 }
 
 // TestCalibrateBadInput: bad runs and options exit 2 with a message that
