@@ -76,6 +76,41 @@ func TestEngineTiming(t *testing.T) {
 	}
 }
 
+// TestEngineDieExact: pooled over enough runs, the maximum-likelihood die
+// is the configured one exactly, not only inside its interval. Three 6 c/s
+// machines at die 10 (overshoot 250us ± 80us), four seeds of 600 s pooled:
+// about 34,000 free ticks with p = 3/10, so the send fraction's relative
+// standard error is about 0.8 %, and R̂ = N·free/sends rounds to 10 unless
+// it is off by 5 %, six standard errors. A die of 8 or 12 must come back as
+// itself too.
+func TestEngineDieExact(t *testing.T) {
+	for _, die := range []int{8, 10, 12} {
+		t.Run(fmt.Sprintf("die=%d", die), func(t *testing.T) {
+			var logs []*analysis.Log
+			for seed := uint64(1); seed <= 4; seed++ {
+				cfg := sim.Config{Seed: seed, Duration: int64(600 * time.Second), Die: die, Latency: int64(100 * time.Microsecond)}
+				for range 3 {
+					cfg.Machines = append(cfg.Machines, sim.MachineConfig{Rate: sim.MustRate("6"),
+						Overshoot: sim.Overshoot{Mean: int64(250 * time.Microsecond), SD: int64(80 * time.Microsecond)}})
+				}
+				logs = append(logs, runEngine(t, cfg))
+			}
+			e, err := calibrate.Fit(logs, calibrate.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.Die.R != die || e.Die.Lo > die || e.Die.Hi < die {
+				t.Errorf("R̂ = %d [%d, %d] from %d sends among %d free ticks; want exactly %d", e.Die.R, e.Die.Lo, e.Die.Hi, e.Die.Sends, e.Die.Free, die)
+			}
+			for i, m := range e.Machines {
+				if m.Rate != sim.MustRate("6") {
+					t.Errorf("machine %d: rate %s, want 6", i, m.Rate)
+				}
+			}
+		})
+	}
+}
+
 // TestRoundTrip calibrates an original run, runs the calibrated scenario
 // on desim's engine, and calibrates that run: the rates come back exactly,
 // the die's interval holds the calibrated R̂, the overshoot means come
