@@ -1,11 +1,8 @@
 package figure
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"image/color"
-	"image/png"
 	"io"
 	"math"
 	"path/filepath"
@@ -13,9 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
-	"codeberg.org/go-pdf/fpdf"
 	xfont "golang.org/x/image/font"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -23,9 +18,6 @@ import (
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-	"gonum.org/v1/plot/vg/vgpdf"
-	"gonum.org/v1/plot/vg/vgsvg"
 
 	"desim/sim"
 )
@@ -191,46 +183,17 @@ func FormatOf(path, what string) (string, error) {
 // WriteFigure renders f in the format ("png", "svg" or "pdf") to w. The
 // same figure always gives the same bytes.
 func WriteFigure(w io.Writer, f *Figure, format string) error {
-	switch format {
-	case "png":
-		c := vgimg.NewWith(vgimg.UseWH(FigureWidth, FigureHeight), vgimg.UseDPI(FigureDPI))
-		if _, err := f.draw(draw.New(c), 1, boldTitle); err != nil {
-			return err
-		}
-		bw := bufio.NewWriter(w)
-		enc := png.Encoder{CompressionLevel: png.DefaultCompression}
-		if err := enc.Encode(bw, c.Image()); err != nil {
-			return err
-		}
-		return bw.Flush()
-	case "svg":
-		c := vgsvg.New(FigureWidth, FigureHeight)
-		if _, err := f.draw(draw.New(c), vectorColumnsPerDot, boldTitle); err != nil {
-			return err
-		}
-		var buf bytes.Buffer
-		if _, err := c.WriteTo(&buf); err != nil {
-			return err
-		}
-		_, err := w.Write(bytes.ReplaceAll(buf.Bytes(), svgFontFamily[0], svgFontFamily[1]))
-		return err
-	case "pdf":
-		pdfDeterministic.Do(func() {
-			// fpdf stamps documents with the current time and writes
-			// some catalogs in map order unless told otherwise.
-			epoch := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-			fpdf.SetDefaultCreationDate(epoch)
-			fpdf.SetDefaultModificationDate(epoch)
-			fpdf.SetDefaultCatalogSort(true)
-		})
-		c := vgpdf.New(FigureWidth, FigureHeight)
-		if _, err := f.draw(draw.New(c), vectorColumnsPerDot, plainTitle); err != nil {
-			return err
-		}
-		_, err := c.WriteTo(w)
+	if err := checkFormat(format); err != nil {
 		return err
 	}
-	return fmt.Errorf("unsupported figure format %q; use png, svg or pdf", format)
+	return writeCanvas(w, format, FigureWidth, FigureHeight, func(c draw.Canvas, ts titleStyle, vector bool) error {
+		columns := 1
+		if vector {
+			columns = vectorColumnsPerDot
+		}
+		_, err := f.draw(c, columns, ts)
+		return err
+	})
 }
 
 var pdfDeterministic sync.Once

@@ -149,7 +149,7 @@ func WriteGridMap(w io.Writer, g *GridMap, format string) error {
 	if err := g.check(); err != nil {
 		return err
 	}
-	return writeCanvas(w, format, GridWidth, GridHeight, func(c draw.Canvas, ts titleStyle) { g.draw(c, ts) })
+	return writeCanvas(w, format, GridWidth, GridHeight, func(c draw.Canvas, ts titleStyle, _ bool) error { g.draw(c, ts); return nil })
 }
 
 // WriteGridCurve renders g in the format ("png", "svg" or "pdf") to w. A
@@ -162,7 +162,7 @@ func WriteGridCurve(w io.Writer, g *GridCurve, format string) error {
 	if err := g.check(); err != nil {
 		return err
 	}
-	return writeCanvas(w, format, GridWidth, GridHeight, func(c draw.Canvas, ts titleStyle) { g.draw(c, ts) })
+	return writeCanvas(w, format, GridWidth, GridHeight, func(c draw.Canvas, ts titleStyle, _ bool) error { g.draw(c, ts); return nil })
 }
 
 func checkFormat(format string) error {
@@ -173,12 +173,17 @@ func checkFormat(format string) error {
 }
 
 // writeCanvas draws a width × height picture with drawFn and writes it
-// to w in the format, as WriteFigure does.
-func writeCanvas(w io.Writer, format string, width, height vg.Length, drawFn func(draw.Canvas, titleStyle)) error {
+// to w in the format: PNG at FigureDPI, SVG with the fonts' family names
+// fixed, or PDF without a time stamp. drawFn is told whether the canvas
+// is a vector one (SVG, PDF) and which title style to use. The same
+// picture always gives the same bytes.
+func writeCanvas(w io.Writer, format string, width, height vg.Length, drawFn func(c draw.Canvas, ts titleStyle, vector bool) error) error {
 	switch format {
 	case "png":
 		c := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(FigureDPI))
-		drawFn(draw.New(c), boldTitle)
+		if err := drawFn(draw.New(c), boldTitle, false); err != nil {
+			return err
+		}
 		bw := bufio.NewWriter(w)
 		enc := png.Encoder{CompressionLevel: png.DefaultCompression}
 		if err := enc.Encode(bw, c.Image()); err != nil {
@@ -187,7 +192,9 @@ func writeCanvas(w io.Writer, format string, width, height vg.Length, drawFn fun
 		return bw.Flush()
 	case "svg":
 		c := vgsvg.New(width, height)
-		drawFn(draw.New(c), boldTitle)
+		if err := drawFn(draw.New(c), boldTitle, true); err != nil {
+			return err
+		}
 		var buf bytes.Buffer
 		if _, err := c.WriteTo(&buf); err != nil {
 			return err
@@ -196,14 +203,17 @@ func writeCanvas(w io.Writer, format string, width, height vg.Length, drawFn fun
 		return err
 	case "pdf":
 		pdfDeterministic.Do(func() {
-			// As in WriteFigure: no time stamp, catalogs in order.
+			// fpdf stamps documents with the current time and writes
+			// some catalogs in map order unless told otherwise.
 			epoch := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 			fpdf.SetDefaultCreationDate(epoch)
 			fpdf.SetDefaultModificationDate(epoch)
 			fpdf.SetDefaultCatalogSort(true)
 		})
 		c := vgpdf.New(width, height)
-		drawFn(draw.New(c), plainTitle)
+		if err := drawFn(draw.New(c), plainTitle, true); err != nil {
+			return err
+		}
 		_, err := c.WriteTo(w)
 		return err
 	}
