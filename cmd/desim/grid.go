@@ -54,8 +54,8 @@ func newGridCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return e.runState(c, a, state, stateRun{out: out, resume: resume, workers: workers, quiet: quiet},
-				func(st *experiment.SweepState) error { return writeGridOutput(e, st, out, plot, asJSON, asCSV) })
+			return e.runState(c, a, state, experiment.StateRunOptions{Out: out, Resume: resume, Workers: workers, Quiet: quiet,
+				Write: func(st *experiment.SweepState) error { return writeGridOutput(e, st, out, plot, asJSON, asCSV) }})
 		})
 	f := c.Flags()
 	f.StringVar(&seedsF, "seeds", "", "seeds: a range A-B, or a count N meaning 1..N (default: the grid's)")

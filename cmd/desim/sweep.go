@@ -43,8 +43,8 @@ func newSweepCmd(e *env) *cobra.Command {
 				scs = append(scs, s)
 			}
 			state := experiment.NewSweepState(scs, seeds, shard)
-			return e.runState(c, a, state, stateRun{out: out, resume: resume, workers: workers, quiet: quiet},
-				func(st *experiment.SweepState) error { return writeSweepOutput(e, st, out, asJSON, asCSV, wide) })
+			return e.runState(c, a, state, experiment.StateRunOptions{Out: out, Resume: resume, Workers: workers, Quiet: quiet,
+				Write: func(st *experiment.SweepState) error { return writeSweepOutput(e, st, out, asJSON, asCSV, wide) }})
 		})
 	f := c.Flags()
 	f.StringVar(&seedsF, "seeds", "1000", "seeds: a range A-B, or a count N meaning 1..N")
