@@ -2,9 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
-	"strconv"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -97,24 +94,7 @@ func newGridsCmd(e *env) *cobra.Command {
 		func(c *cobra.Command, a []string) error {
 			switch {
 			case len(a) == 0:
-				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "NAME\tBASE\tAXES\tCELLS\tSEEDS\tDURATION\tDESCRIPTION")
-				for _, n := range experiment.GridNames() {
-					g, err := experiment.LoadGrid(n, experiment.GridOverrides{})
-					if err != nil {
-						return err
-					}
-					axes := ""
-					for k, ax := range g.Axes {
-						if k > 0 {
-							axes += " × "
-						}
-						axes += ax.Field + " (" + strconv.Itoa(len(ax.Values)) + ")"
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", g.Name, g.Base.Name, axes, g.NumCells(), g.Seeds.Count(),
-						scenarios.FormatDuration(g.Base.Duration), g.Description)
-				}
-				return tw.Flush()
+				return experiment.WriteGridList(e.stdout)
 			case len(a) == 2 && a[0] == "show":
 				data, ok := experiment.GridSource(a[1])
 				if !ok {

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"fmt"
-	"strings"
-	"text/tabwriter"
-
 	"github.com/spf13/cobra"
 
+	"desim/experiment"
 	"desim/scenarios"
 )
 
@@ -16,20 +13,7 @@ func newScenariosCmd(e *env) *cobra.Command {
 		func(c *cobra.Command, a []string) error {
 			switch {
 			case len(a) == 0:
-				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "NAME\tRATES (c/s)\tDIE\tDURATION\tDESCRIPTION")
-				for _, n := range scenarios.Names() {
-					s, err := scenarios.Builtin(n)
-					if err != nil {
-						return err
-					}
-					rates := make([]string, len(s.Machines))
-					for i, m := range s.Machines {
-						rates[i] = m.Rate.String()
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", s.Name, strings.Join(rates, ", "), s.Die, scenarios.FormatDuration(s.Duration), firstSentence(s.Description))
-				}
-				return tw.Flush()
+				return experiment.WriteScenarioList(e.stdout)
 			case len(a) == 2 && a[0] == "show":
 				name, _ := scenarios.BuiltinName(a[1]) // any case
 				data, ok := scenarios.Source(name)
@@ -42,12 +26,4 @@ func newScenariosCmd(e *env) *cobra.Command {
 			return usagef("usage: desim scenarios [show NAME]")
 		})
 	return c
-}
-
-// firstSentence returns s up to and including its first ". ".
-func firstSentence(s string) string {
-	if i := strings.Index(s, ". "); i >= 0 {
-		return s[:i+1]
-	}
-	return s
 }
