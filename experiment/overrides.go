@@ -2,7 +2,10 @@ package experiment
 
 import (
 	"strconv"
+	"strings"
 	"time"
+
+	"desim/sim"
 )
 
 // ParseOverrides reads overrides as a command line gives them: seed an
@@ -26,4 +29,23 @@ func ParseOverrides(seed, duration string) (Overrides, error) {
 		o.Duration = d
 	}
 	return o, nil
+}
+
+// ParseRates reads the machines' nominal rates as a command line gives
+// them: comma-separated rates in sim.ParseRate's syntax, blanks around
+// each ignored; "" is none (to be estimated). A bad rate is bad input
+// naming the flag (--rates).
+func ParseRates(s string) ([]sim.Rate, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var rates []sim.Rate
+	for _, f := range strings.Split(s, ",") {
+		r, err := sim.ParseRate(strings.TrimSpace(f))
+		if err != nil {
+			return nil, Inputf("--rates %q: %v", s, err)
+		}
+		rates = append(rates, r)
+	}
+	return rates, nil
 }

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"desim/analysis/calibrate"
 	"desim/experiment"
-	"desim/sim"
 )
 
 func newCalibrateCmd(e *env) *cobra.Command {
@@ -17,19 +15,13 @@ func newCalibrateCmd(e *env) *cobra.Command {
 	c := e.command("calibrate RUN...", "estimate a scenario, with its timing model, from recorded runs of one configuration",
 		args(1, -1, "need at least one RUN (a directory of machine-<i>.csv logs)"),
 		func(c *cobra.Command, a []string) error {
-			var opt calibrate.Options
-			opt.MaxOvershoot = maxOver
+			opt := calibrate.Options{MaxOvershoot: maxOver}
 			if maxOver < 0 {
 				return usagef("--max-overshoot %s: need a positive duration", maxOver)
 			}
-			if rates != "" {
-				for _, f := range strings.Split(rates, ",") {
-					r, err := sim.ParseRate(strings.TrimSpace(f))
-					if err != nil {
-						return usagef("--rates %q: %v", rates, err)
-					}
-					opt.Rates = append(opt.Rates, r)
-				}
+			var err error
+			if opt.Rates, err = experiment.ParseRates(rates); err != nil {
+				return err
 			}
 			est, err := experiment.Calibrate(a, opt)
 			if err != nil {
