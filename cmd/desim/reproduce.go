@@ -12,7 +12,6 @@ import (
 
 	"desim/experiment"
 	"desim/internal/progress"
-	"desim/internal/shell"
 )
 
 func newReproduceCmd(e *env) *cobra.Command {
@@ -43,22 +42,7 @@ func newReproduceCmd(e *env) *cobra.Command {
 					return err
 				}
 			}
-			o.Command = fmt.Sprintf("desim reproduce --seeds %d --duration %s", o.Seeds, dur)
-			if o.GridSeeds > 0 {
-				o.Command += fmt.Sprintf(" --grid-seeds %d", o.GridSeeds)
-			}
-			if gridDur != "" {
-				o.Command += " --grid-duration " + gridDur
-			}
-			if o.NoReal {
-				o.Command += " --no-real"
-			}
-			for _, l := range o.Logs {
-				o.Command += " " + shell.Join([]string{"--logs", l})
-			}
-			if o.LogSeeds != experiment.DefaultValidateSeeds {
-				o.Command += fmt.Sprintf(" --log-seeds %d", o.LogSeeds)
-			}
+			o.Command = experiment.ReproduceCommand(o, dur, gridDur)
 			if !quiet {
 				o.Status = e.stderr
 			}
@@ -74,27 +58,8 @@ func newReproduceCmd(e *env) *cobra.Command {
 				}
 				return err
 			}
-			for _, cl := range r.Claims {
-				fmt.Fprintf(e.stdout, "claim %-2s  %-12s %s\n", cl.ID, strings.ToUpper(string(cl.Verdict)), cl.Claim)
-			}
-			for _, v := range r.Validation {
-				fmt.Fprintf(e.stdout, "real sockets vs simulator, %s: %s\n", v.Scenario, v.Verdict)
-			}
-			for _, l := range r.Logs {
-				builtin := "no built-in of its rates and die"
-				if b := l.Builtin; b != nil {
-					builtin = fmt.Sprintf("plain built-in %s %s (expected without a timing model)", b.Scenario, b.Verdict)
-					if b.Passed {
-						builtin = fmt.Sprintf("plain built-in %s %s", b.Scenario, b.Verdict)
-					}
-				}
-				fmt.Fprintf(e.stdout, "recorded run %s: calibrated %s, %s\n", l.Run, l.Validation.Verdict, builtin)
-			}
-			files := "{REPORT.md,REPORT.html,report.json,figures/}"
-			if len(r.Logs) > 0 {
-				files = "{REPORT.md,REPORT.html,report.json,figures/,calibrated/}"
-			}
-			fmt.Fprintf(e.stderr, "wrote %s\n", filepath.Join(o.Dir, files))
+			r.WriteSummary(e.stdout)
+			fmt.Fprintf(e.stderr, "wrote %s\n", experiment.ReproduceWrote(o.Dir, r))
 			if fs := r.Failures(); len(fs) > 0 {
 				return exitError{exitFailure, fmt.Errorf("%s: see the report", strings.Join(fs, "; "))}
 			}
