@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-
 	"github.com/spf13/cobra"
 
 	"desim/analysis/stats"
@@ -52,7 +50,9 @@ func newGridCmd(e *env) *cobra.Command {
 				return err
 			}
 			return e.runState(c, a, state, experiment.StateRunOptions{Out: out, Resume: resume, Workers: workers, Quiet: quiet,
-				Write: func(st *experiment.SweepState) error { return writeGridOutput(e, st, out, plot, asJSON, asCSV) }})
+				Write: func(st *experiment.SweepState) error {
+					return writeResult(e, st, experiment.ResultOptions{Out: out, Format: stats.FormatOf(asJSON, asCSV), Plot: plot})
+				}})
 		})
 	f := c.Flags()
 	f.StringVar(&seedsF, "seeds", "", "seeds: a range A-B, or a count N meaning 1..N (default: the grid's)")
@@ -67,25 +67,6 @@ func newGridCmd(e *env) *cobra.Command {
 	f.BoolVar(&quiet, "quiet", false, "no progress bar and no timing on stderr (neither is shown when stderr is not a terminal)")
 	f.IntVar(&cell, "cell", 0, "print the scenario of cell `N` (as in the output) and run nothing")
 	return c
-}
-
-// writeGridOutput writes a complete grid state's result, and its figure
-// when plot is given.
-func writeGridOutput(e *env, st *experiment.SweepState, out, plot string, asJSON, asCSV bool) error {
-	res, err := experiment.GridResultOf(st)
-	if err != nil {
-		return err
-	}
-	if plot != "" {
-		if err := experiment.WriteGridFigure(plot, res); err != nil {
-			return err
-		}
-	}
-	var b bytes.Buffer
-	if err := experiment.WriteGrid(&b, res, stats.FormatOf(asJSON, asCSV)); err != nil {
-		return err
-	}
-	return experiment.WriteOutput(e.stdout, out, b.Bytes())
 }
 
 func newGridsCmd(e *env) *cobra.Command {

@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	"desim/analysis/stats"
 	"desim/experiment"
 )
 
@@ -26,10 +27,7 @@ func newMergeCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if merged.Grid != nil {
-				return writeGridOutput(e, merged, out, plot, asJSON, asCSV)
-			}
-			return writeSweepOutput(e, merged, out, asJSON, asCSV, wide)
+			return writeResult(e, merged, experiment.ResultOptions{Out: out, Format: stats.FormatOf(asJSON, asCSV), Wide: wide, Plot: plot})
 		})
 	f := c.Flags()
 	f.BoolVar(&asJSON, "json", false, "print JSON")

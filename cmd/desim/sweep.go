@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bytes"
-
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"desim/analysis/stats"
 	"desim/experiment"
 	"desim/internal/buildinfo"
-	"desim/internal/shell"
 	"desim/scenarios"
 )
 
@@ -44,7 +41,9 @@ func newSweepCmd(e *env) *cobra.Command {
 			}
 			state := experiment.NewSweepState(scs, seeds, shard)
 			return e.runState(c, a, state, experiment.StateRunOptions{Out: out, Resume: resume, Workers: workers, Quiet: quiet,
-				Write: func(st *experiment.SweepState) error { return writeSweepOutput(e, st, out, asJSON, asCSV, wide) }})
+				Write: func(st *experiment.SweepState) error {
+					return writeResult(e, st, experiment.ResultOptions{Out: out, Format: stats.FormatOf(asJSON, asCSV), Wide: wide})
+				}})
 		})
 	f := c.Flags()
 	f.StringVar(&seedsF, "seeds", "1000", "seeds: a range A-B, or a count N meaning 1..N")
@@ -60,23 +59,11 @@ func newSweepCmd(e *env) *cobra.Command {
 	return c
 }
 
-// writeSweepOutput writes a complete state's result as JSON, CSV or a
-// table (100 columns wide, or with everything), with replay commands.
-func writeSweepOutput(e *env, state *experiment.SweepState, out string, asJSON, asCSV, wide bool) error {
-	o, err := state.Output()
-	if err != nil {
-		return err
-	}
-	var b bytes.Buffer
-	if f := stats.FormatOf(asJSON, asCSV); f != stats.FormatTable {
-		err = stats.Write(&b, o, f)
-	} else {
-		err = stats.WriteTableOptions(&b, o, stats.TableOptions{Wide: wide, Command: buildinfo.Command(), Quote: shell.Quote})
-	}
-	if err != nil {
-		return err
-	}
-	return experiment.WriteOutput(e.stdout, out, b.Bytes())
+// writeResult writes a complete sweep's or grid's result (see
+// experiment.WriteResult), its replay commands running this desim.
+func writeResult(e *env, st *experiment.SweepState, o experiment.ResultOptions) error {
+	o.Command = buildinfo.Command()
+	return experiment.WriteResult(e.stdout, st, o)
 }
 
 // resumeCommand is the command line that finishes an interrupted sweep:
