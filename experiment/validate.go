@@ -3,6 +3,7 @@ package experiment
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"path/filepath"
 	"slices"
@@ -155,4 +156,25 @@ func CapValidateDuration(d time.Duration, speed float64) (time.Duration, bool) {
 		return limit, true
 	}
 	return d, false
+}
+
+// WriteHeading writes the line that opens "desim validate": the scenario,
+// the real runs and their speed, the simulated seeds and the scenario
+// time of each run, with a note when that time was capped
+// (CapValidateDuration).
+func (o *ValidateOptions) WriteHeading(w io.Writer, s *scenarios.Scenario, capped bool) {
+	note := ""
+	if capped {
+		note = fmt.Sprintf(" (the scenario's duration capped at %s of wall time per real run; --duration overrides)", ValidateWallCap)
+	}
+	fmt.Fprintf(w, "validate %s: %d real run(s) at speed %s against %d simulated seeds, %s of scenario time each%s\n",
+		s.Name, o.RealRuns, FormatSpeed(o.Real.Speed), o.Seeds, scenarios.FormatDuration(s.Duration), note)
+}
+
+// WriteText writes the validation as "desim validate" prints it: the
+// seeds of the simulated and the real runs, then the comparisons and the
+// verdict (stats.Validation.WriteText).
+func (v *Validation) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "simulated seeds %d..%d; real runs' seeds %d..%d\n\n", v.SimSeeds.From, v.SimSeeds.To, v.RealSeeds.From, v.RealSeeds.To)
+	v.Result.WriteText(w)
 }

@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"desim/analysis"
 	"desim/experiment"
 	"desim/scenarios"
 	"desim/sim/realtime"
@@ -73,10 +71,10 @@ func newMachineCmd(e *env) *cobra.Command {
 					return usagef("--start-at %d is %s in the past", startAt, (-time.Until(o.Start)).Round(time.Millisecond))
 				}
 			}
-			if out == "" {
-				out = filepath.Join("out", fmt.Sprintf("%s-real-seed%d", s.Name, s.Seed))
-			}
 			o.Dir = experiment.Dir(out)
+			if out == "" {
+				o.Dir = experiment.DefaultRealDir(s)
+			}
 			o.Listening = func(addr string) {
 				fmt.Fprintf(e.stdout, "machine %d of %s listening on %s; connecting to its %d peers\n", id, s.Name, addr, n-1)
 			}
@@ -89,11 +87,8 @@ func newMachineCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			analysis.WriteTable(e.stdout, []analysis.MachineMetrics{res.Metrics})
-			st := res.Stats
-			fmt.Fprintf(e.stdout, "overruns %d (skipped ticks %d), messages sent %d, lost %d, received %d\n", st.Overruns, st.Skipped, st.Sent, st.Lost, st.Received)
-			fmt.Fprintf(e.stdout, "wrote %s (drift needs every machine's log: gather them in one directory and run \"desim analyze DIR\")\n", res.LogPath)
-			if !st.Completed {
+			res.WriteText(e.stdout)
+			if !res.Stats.Completed {
 				return exitError{exitInterrupted, errors.New("interrupted; the log holds every tick up to the last completed one")}
 			}
 			return nil

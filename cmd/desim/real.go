@@ -2,13 +2,10 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"desim/experiment"
-	"desim/scenarios"
 	"desim/sim/realtime"
 )
 
@@ -29,9 +26,9 @@ func newRealCmd(e *env) *cobra.Command {
 			if opt.ConnectTimeout <= 0 {
 				return usagef("--connect-timeout must be positive")
 			}
-			dir := out
-			if dir == "" {
-				dir = filepath.Join("out", fmt.Sprintf("%s-real-seed%d", s.Name, s.Seed))
+			d := experiment.Dir(out)
+			if out == "" {
+				d = experiment.DefaultRealDir(s)
 			}
 			launcher, err := experiment.SelfLauncher()
 			if err != nil {
@@ -40,36 +37,23 @@ func newRealCmd(e *env) *cobra.Command {
 			opt.Launcher, opt.Stderr = launcher, e.stderr
 			opt.Started = func(pids []int) {
 				if !quiet {
-					fmt.Fprintf(e.stderr, "started %d machines (pids %s) at speed %s: %s of scenario time in %s of wall time\n",
-						len(pids), strings.Trim(strings.ReplaceAll(fmt.Sprint(pids), " ", ", "), "[]"), experiment.FormatSpeed(opt.Speed), scenarios.FormatDuration(s.Duration), experiment.WallTime(s.Duration, opt.Speed))
+					fmt.Fprintln(e.stderr, experiment.RealStarted(pids, s, opt.Speed))
 				}
 			}
 			ctx, stop := signalContext()
 			defer stop()
-			d := experiment.Dir(dir)
 			res, err := experiment.RealToDir(ctx, s, opt, d)
 			if err != nil {
 				return err
 			}
-			speed := experiment.FormatSpeed(opt.Speed)
-			mode, replay := "real mode at speed "+speed, []string{"real", d.Scenario(), "--speed", speed}
-			if opt.Ticker != realtime.TickerAbsolute {
-				mode += ", " + opt.Ticker.String() + " ticker"
-				replay = append(replay, "--ticker", opt.Ticker.String())
-			}
 			if !quiet {
-				how := fmt.Sprintf("%s of scenario time", scenarios.FormatDuration(s.Duration))
-				if res.Summary.DurationS < s.Duration.Seconds() {
-					how = fmt.Sprintf("stopped after %.1fs of the %s", res.Summary.DurationS, how)
-				}
-				fmt.Fprintf(e.stdout, "%s, seed %d, %s, %s\n", s.Name, s.Seed, how, mode)
-				res.Summary.WriteTable(e.stdout)
-				fmt.Fprintf(e.stderr, "wrote %s\n", filepath.Join(dir, "{machine-*.csv,summary.json,scenario.yaml}"))
+				experiment.WriteRealResult(e.stdout, s, opt, res)
+				fmt.Fprintf(e.stderr, "wrote %s\n", d.Wrote(false))
 				fmt.Fprintf(e.stderr, "simulate the same scenario and seed: %s\n", command("run", d.Scenario()))
 			}
-			fmt.Fprintf(e.stderr, "replay: %s\n", command(replay...))
+			fmt.Fprintf(e.stderr, "replay: %s\n", command(experiment.RealReplay(d, opt)...))
 			if err := res.Err(); err != nil {
-				return fmt.Errorf("%w; %s holds every machine's log up to its last completed tick and the summary of what ran", err, dir)
+				return fmt.Errorf("%w; %s holds every machine's log up to its last completed tick and the summary of what ran", err, d)
 			}
 			return nil
 		})

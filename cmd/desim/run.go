@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -24,16 +23,12 @@ func newRunCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			dir := out
-			if dir == "" { // a run of another duration gets its own directory
-				dir = filepath.Join("out", fmt.Sprintf("%s-seed%d", s.Name, s.Seed))
-				if dur != "" {
-					dir += "-" + scenarios.FormatDuration(s.Duration)
-				}
+			d := experiment.Dir(out)
+			if out == "" {
+				d = experiment.DefaultRunDir(s, dur != "")
 			}
 			ctx, stop := signalContext()
 			defer stop()
-			d := experiment.Dir(dir)
 			sum, err := experiment.SimulateToDirTraced(ctx, s, d, traced, experiment.WriteOptions{Force: force,
 				Warn: func(w string) { fmt.Fprintf(e.stderr, "desim run: warning: %s\n", w) }})
 			if err != nil {
@@ -58,11 +53,7 @@ func newRunCmd(e *env) *cobra.Command {
 				analysis.WriteTable(e.stdout, sum.Machines)
 			}
 			if !quiet {
-				files := "{machine-*.csv,summary.json,scenario.yaml}"
-				if traced {
-					files = "{machine-*.csv,messages.csv,summary.json,scenario.yaml}"
-				}
-				fmt.Fprintf(e.stderr, "wrote %s\n", filepath.Join(dir, files))
+				fmt.Fprintf(e.stderr, "wrote %s\n", d.Wrote(traced))
 				if plot {
 					fmt.Fprintf(e.stderr, "wrote %s\n", d.Figure())
 				}

@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"desim/experiment"
-	"desim/scenarios"
 	"desim/sim/realtime"
 )
 
@@ -58,18 +57,12 @@ func newValidateCmd(e *env) *cobra.Command {
 			o.RealRun = func(k int, seed uint64) {
 				fmt.Fprintf(e.stderr, "real run %d of %d (seed %d): running, %s of wall time\n", k+1, o.RealRuns, seed, experiment.WallTime(s.Duration, o.Real.Speed))
 			}
-			note := ""
-			if capped {
-				note = fmt.Sprintf(" (the scenario's duration capped at %s of wall time per real run; --duration overrides)", experiment.ValidateWallCap)
-			}
-			fmt.Fprintf(e.stdout, "validate %s: %d real run(s) at speed %s against %d simulated seeds, %s of scenario time each%s\n",
-				s.Name, o.RealRuns, experiment.FormatSpeed(o.Real.Speed), o.Seeds, scenarios.FormatDuration(s.Duration), note)
+			o.WriteHeading(e.stdout, s, capped)
 			v, err := experiment.Validate(ctx, s, o)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "simulated seeds %d..%d; real runs' seeds %d..%d\n\n", v.SimSeeds.From, v.SimSeeds.To, v.RealSeeds.From, v.RealSeeds.To)
-			v.Result.WriteText(e.stdout)
+			v.WriteText(e.stdout)
 			if !v.Passed() {
 				return exitError{code: exitFailure}
 			}
