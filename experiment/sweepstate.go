@@ -245,6 +245,19 @@ func names(s *SweepState) string {
 	return strings.Join(n, ",")
 }
 
+// MergeSweepFiles reads the shard files of one sweep or grid (see
+// ReadSweepState) and merges them (MergeSweeps).
+func MergeSweepFiles(files []string) (*SweepState, error) {
+	states := make([]*SweepState, len(files))
+	for i, f := range files {
+		var err error
+		if states[i], err = ReadSweepState(f); err != nil {
+			return nil, err
+		}
+	}
+	return MergeSweeps(files, states)
+}
+
 // MergeSweeps combines the states of the N shards of one sweep into the complete
 // state of the whole sweep. It refuses states of different sweeps, missing
 // or repeated shards, and incomplete shards.

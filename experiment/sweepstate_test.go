@@ -3,8 +3,11 @@ package experiment
 import (
 	"desim/analysis/stats"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -470,5 +473,35 @@ func TestOutputPredictions(t *testing.T) {
 	ticks := sc.Machines[0].Metrics[0]
 	if ticks.SD != 0 || ticks.Mean != 60 || ticks.Z == nil || *ticks.Z != 0 {
 		t.Errorf("machine 0 ticks: %+v", ticks)
+	}
+}
+
+// TestMergeSweepFiles merges shard files as written: the result of the
+// sweep run whole; a file that is not a state is bad input naming it.
+func TestMergeSweepFiles(t *testing.T) {
+	seeds := stats.SeedRange{From: 1, To: 40}
+	dir := t.TempDir()
+	var files []string
+	for k := range 2 {
+		st := sweepState(t, builtins(t, 10*time.Second, "A2", "A3"), seeds, &Shard{K: k, N: 2}, 1)
+		f := filepath.Join(dir, fmt.Sprintf("shard%d.json", k))
+		if err := os.WriteFile(f, st.Marshal(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	merged, err := MergeSweepFiles(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := sameRendered(render(t, merged), render(t, smallState(t, nil))); d != "" {
+		t.Errorf("merged shards differ from the whole sweep: %s", d)
+	}
+	bad := filepath.Join(dir, "bad.json")
+	if err := os.WriteFile(bad, []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := MergeSweepFiles(append(files, bad)); !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), bad) {
+		t.Errorf("with a bad file: %v, want bad input naming it", err)
 	}
 }

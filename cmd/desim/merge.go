@@ -16,14 +16,7 @@ func newMergeCmd(e *env) *cobra.Command {
 			if asJSON && asCSV {
 				return usagef("--json and --csv exclude each other")
 			}
-			states := make([]*experiment.SweepState, len(a))
-			for i, f := range a {
-				var err error
-				if states[i], err = experiment.ReadSweepState(f); err != nil {
-					return err
-				}
-			}
-			merged, err := experiment.MergeSweeps(a, states)
+			merged, err := experiment.MergeSweepFiles(a)
 			if err != nil {
 				return err
 			}
