@@ -174,6 +174,35 @@ type StandaloneOptions struct {
 	Connected func()
 }
 
+// ParseStandalone returns the options of machine id (already checked to
+// be one of the n machines) run by hand, from its command line's values:
+// peers, every machine's address in id order (required, see
+// realtime.ParsePeers); listen, the address to listen on ("": its own
+// entry of peers); and startAt, the start instant in Unix nanoseconds (0:
+// as soon as every link is up), which must not be past. Every problem is
+// bad input naming the flag. Dir, Listening and Connected are left unset.
+func ParseStandalone(id, n int, peers, listen string, startAt int64) (StandaloneOptions, error) {
+	var o StandaloneOptions
+	if peers == "" {
+		return o, Inputf("--peers is required: every machine's address host:port in id order")
+	}
+	addrs, err := realtime.ParsePeers(peers, n)
+	if err != nil {
+		return o, Inputf("--peers: %w", err)
+	}
+	o.Listen, o.Peers = listen, addrs
+	if o.Listen == "" {
+		o.Listen = addrs[id]
+	}
+	if startAt != 0 {
+		o.Start = time.Unix(0, startAt)
+		if time.Until(o.Start) < 0 {
+			return o, Inputf("--start-at %d is %s in the past", startAt, (-time.Until(o.Start)).Round(time.Millisecond))
+		}
+	}
+	return o, nil
+}
+
 // StandaloneResult is what one machine run by hand did.
 type StandaloneResult struct {
 	// Metrics are the machine's metrics (drift is 0: it needs the other

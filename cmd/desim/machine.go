@@ -54,22 +54,9 @@ func newMachineCmd(e *env) *cobra.Command {
 				}
 				return experiment.ServeMachine(context.Background(), cfg, addr, os.Stdin, e.stdout)
 			}
-			if peers == "" {
-				return usagef("--peers is required: every machine's address host:port in id order")
-			}
-			addrs, err := realtime.ParsePeers(peers, n)
+			o, err := experiment.ParseStandalone(id, n, peers, listen, startAt)
 			if err != nil {
-				return usagef("--peers: %w", err)
-			}
-			o := experiment.StandaloneOptions{Listen: listen, Peers: addrs}
-			if o.Listen == "" {
-				o.Listen = addrs[id]
-			}
-			if startAt != 0 {
-				o.Start = time.Unix(0, startAt)
-				if time.Until(o.Start) < 0 {
-					return usagef("--start-at %d is %s in the past", startAt, (-time.Until(o.Start)).Round(time.Millisecond))
-				}
+				return err
 			}
 			o.Dir = experiment.Dir(out)
 			if out == "" {
