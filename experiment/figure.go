@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"bytes"
+	"os"
 
 	"desim/analysis"
 	"desim/analysis/figure"
@@ -77,6 +78,26 @@ func (d Dir) Plot() error {
 		return err
 	}
 	return WriteFigure(d.Figure(), r.Figure())
+}
+
+// FigurePath is the file to draw the figure of run (a run directory, or
+// log files) into: out, or when out is "" the run directory's figure
+// (Dir.Figure) for one directory and figure.png otherwise. Its extension
+// must name a format figure.FigureFormat knows (bad input otherwise).
+func FigurePath(out string, run []string) (string, error) {
+	path := out
+	if path == "" {
+		path = "figure.png"
+		if len(run) == 1 {
+			if st, err := os.Stat(run[0]); err == nil && st.IsDir() {
+				path = Dir(run[0]).Figure()
+			}
+		}
+	}
+	if _, err := figure.FigureFormat(path); err != nil {
+		return "", Input(err)
+	}
+	return path, nil
 }
 
 // PlotFlags are the command line's choice of a figure's panels (a

@@ -2,11 +2,9 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
-	"desim/analysis/figure"
 	"desim/experiment"
 )
 
@@ -16,17 +14,9 @@ func newPlotCmd(e *env) *cobra.Command {
 	c := e.command("plot RUN...", "draw a run's figure: logical clocks and queue lengths against time",
 		args(1, -1, "need a RUN: a run directory or a list of log files"),
 		func(c *cobra.Command, a []string) error {
-			path := out
-			if path == "" {
-				path = "figure.png"
-				if len(a) == 1 {
-					if st, err := os.Stat(a[0]); err == nil && st.IsDir() {
-						path = experiment.Dir(a[0]).Figure()
-					}
-				}
-			}
-			if _, err := figure.FigureFormat(path); err != nil {
-				return experiment.Input(err)
+			path, err := experiment.FigurePath(out, a)
+			if err != nil {
+				return err
 			}
 			r, err := experiment.StreamRun(a...)
 			if err != nil {
