@@ -19,7 +19,7 @@ func TestParseStandalone(t *testing.T) {
 	if o.Listen != "127.0.0.1:7002" || len(o.Peers) != 3 || !o.Start.IsZero() {
 		t.Errorf("options %+v", o)
 	}
-	start := time.Now().Add(time.Hour)
+	start := time.Now().Add(time.Hour) // timing-ok: --start-at is checked against the wall clock; an hour ahead
 	o, err = ParseStandalone(0, 3, peers, "0.0.0.0:7001", start.UnixNano())
 	if err != nil {
 		t.Fatal(err)
@@ -34,7 +34,7 @@ func TestParseStandalone(t *testing.T) {
 	}{
 		{"", 0, "--peers is required"},
 		{"127.0.0.1:7001", 0, "--peers: "},
-		{peers, time.Now().Add(-time.Minute).UnixNano(), "in the past"},
+		{peers, time.Now().Add(-time.Minute).UnixNano(), "in the past"}, // timing-ok: a minute past
 	} {
 		_, err := ParseStandalone(0, 3, c.peers, "", c.startAt)
 		if !errors.Is(err, ErrInput) || !strings.Contains(err.Error(), c.want) {
