@@ -181,10 +181,13 @@ func (p *goProcess) Kill() {
 	p.mu.Lock()
 	p.kill = true
 	p.mu.Unlock()
-	p.cancel()
-	// Like a killed process, it says nothing more: its output ends now.
+	// Like a killed process, it says nothing more: its output ends now,
+	// before the machine is cancelled. The other order let a cancelled
+	// machine report an orderly "done" in between, and the coordinator
+	// took the killed machine for one that had finished.
 	p.outW.Close()
 	p.inR.CloseWithError(errors.New("killed"))
+	p.cancel()
 }
 
 // FormatSpeed writes a speed so that strconv.ParseFloat reads it back
