@@ -172,16 +172,17 @@ func checkFormat(format string) error {
 	return nil
 }
 
-// writeCanvas draws a width × height picture with drawFn and writes it
-// to w in the format: PNG at FigureDPI, SVG with the fonts' family names
-// fixed, or PDF without a time stamp. drawFn is told whether the canvas
-// is a vector one (SVG, PDF) and which title style to use. The same
-// picture always gives the same bytes.
-func writeCanvas(w io.Writer, format string, width, height vg.Length, drawFn func(c draw.Canvas, ts titleStyle, vector bool) error) error {
+// Encode draws a width × height picture with drawFn and writes it to w in
+// format: PNG at FigureDPI, SVG with the fonts' family names given
+// fallbacks, or PDF without a time stamp and with its catalogs in order.
+// drawFn is handed the canvas and the format. The same picture always
+// gives the same bytes. The run figures, the grid figures and the
+// space-time diagrams are all written through it.
+func Encode(w io.Writer, format string, width, height vg.Length, drawFn func(c draw.Canvas, format string) error) error {
 	switch format {
 	case "png":
 		c := vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(FigureDPI))
-		if err := drawFn(draw.New(c), boldTitle, false); err != nil {
+		if err := drawFn(draw.New(c), format); err != nil {
 			return err
 		}
 		bw := bufio.NewWriter(w)
@@ -192,7 +193,7 @@ func writeCanvas(w io.Writer, format string, width, height vg.Length, drawFn fun
 		return bw.Flush()
 	case "svg":
 		c := vgsvg.New(width, height)
-		if err := drawFn(draw.New(c), boldTitle, true); err != nil {
+		if err := drawFn(draw.New(c), format); err != nil {
 			return err
 		}
 		var buf bytes.Buffer
@@ -211,13 +212,26 @@ func writeCanvas(w io.Writer, format string, width, height vg.Length, drawFn fun
 			fpdf.SetDefaultCatalogSort(true)
 		})
 		c := vgpdf.New(width, height)
-		if err := drawFn(draw.New(c), plainTitle, true); err != nil {
+		if err := drawFn(draw.New(c), format); err != nil {
 			return err
 		}
 		_, err := c.WriteTo(w)
 		return err
 	}
 	return checkFormat(format)
+}
+
+// writeCanvas is Encode for this package's figures, which also need the
+// title style of the format (PDF's is plain) and whether the canvas is a
+// vector one (SVG, PDF).
+func writeCanvas(w io.Writer, format string, width, height vg.Length, drawFn func(c draw.Canvas, ts titleStyle, vector bool) error) error {
+	return Encode(w, format, width, height, func(c draw.Canvas, format string) error {
+		ts := boldTitle
+		if format == "pdf" {
+			ts = plainTitle
+		}
+		return drawFn(c, ts, format != "png")
+	})
 }
 
 // checkAxis checks that vals, the values of what along an axis, are

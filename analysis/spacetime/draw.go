@@ -1,28 +1,20 @@
 package spacetime
 
 import (
-	"bufio"
-	"bytes"
 	"desim/analysis/figure"
 	"fmt"
 	"image/color"
-	"image/png"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
-	"codeberg.org/go-pdf/fpdf"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-	"gonum.org/v1/plot/vg/vgpdf"
-	"gonum.org/v1/plot/vg/vgsvg"
 
 	"desim/sim"
 )
@@ -32,7 +24,7 @@ import (
 const (
 	Width     = 12 * vg.Inch
 	RowHeight = 1.1 * vg.Inch
-	DPI       = 100
+	DPI       = figure.FigureDPI
 	header    = 0.85 * vg.Inch
 	axis      = 0.55 * vg.Inch
 )
@@ -104,50 +96,16 @@ var Formats = figure.FigureFormats
 // extension (case-insensitive): "png", "svg" or "pdf".
 func Format(path string) (string, error) { return figure.FormatOf(path, "diagram") }
 
-var pdfDeterministic sync.Once
-
-// svgFontFamily: SVG does not embed fonts; Arial has Liberation Sans's
-// metrics, so the layout holds where Liberation Sans is missing.
-var svgFontFamily = [2][]byte{
-	[]byte("font-family:Liberation Sans;"),
-	[]byte("font-family:'Liberation Sans',Arial,Helvetica,sans-serif;"),
-}
-
-// Write renders d in format ("png", "svg" or "pdf") to w. The same diagram
-// always gives the same bytes.
+// Write renders d in format ("png", "svg" or "pdf") to w, through
+// figure.Encode. The same diagram always gives the same bytes.
 func Write(w io.Writer, d *Diagram, format string) error {
-	h := Height(len(d.Rows))
-	switch format {
-	case "png":
-		c := vgimg.NewWith(vgimg.UseWH(Width, h), vgimg.UseDPI(DPI))
-		d.draw(draw.New(c))
-		bw := bufio.NewWriter(w)
-		if err := png.Encode(bw, c.Image()); err != nil {
-			return err
-		}
-		return bw.Flush()
-	case "svg":
-		c := vgsvg.New(Width, h)
-		d.draw(draw.New(c))
-		var buf bytes.Buffer
-		if _, err := c.WriteTo(&buf); err != nil {
-			return err
-		}
-		_, err := w.Write(bytes.ReplaceAll(buf.Bytes(), svgFontFamily[0], svgFontFamily[1]))
-		return err
-	case "pdf":
-		pdfDeterministic.Do(func() {
-			epoch := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-			fpdf.SetDefaultCreationDate(epoch)
-			fpdf.SetDefaultModificationDate(epoch)
-			fpdf.SetDefaultCatalogSort(true)
-		})
-		c := vgpdf.New(Width, h)
-		d.draw(draw.New(c))
-		_, err := c.WriteTo(w)
-		return err
+	if !slices.Contains(Formats, format) {
+		return fmt.Errorf("unsupported diagram format %q; use png, svg or pdf", format)
 	}
-	return fmt.Errorf("unsupported diagram format %q; use png, svg or pdf", format)
+	return figure.Encode(w, format, Width, Height(len(d.Rows)), func(c draw.Canvas, _ string) error {
+		d.draw(c)
+		return nil
+	})
 }
 
 const margin = 10 * vg.Length(1)
